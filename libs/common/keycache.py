@@ -1,0 +1,95 @@
+"""The in-memory key cache every ingress and router keeps, fed by the ``gw_keys`` JetStream KV bucket.
+
+An instance loads the whole bucket before it reports ready and then follows every change, so the hot path never
+touches the database and a revocation reaches every instance as fast as NATS delivers it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from nats.js import JetStreamContext
+from nats.js.api import KeyValueConfig
+from nats.js.errors import BucketNotFoundError
+from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
+
+from libs.common import subjects
+from libs.common.messages import KeyRecord
+
+log = logging.getLogger(__name__)
+
+
+async def keys_bucket(js: JetStreamContext) -> KeyValue:
+    try:
+        return await js.key_value(subjects.KEYS_BUCKET)
+    except BucketNotFoundError:
+        return await js.create_key_value(KeyValueConfig(bucket=subjects.KEYS_BUCKET, history=5))
+
+
+class KeyCache:
+    def __init__(self) -> None:
+        self._by_hash: dict[str, KeyRecord] = {}
+        self._by_id: dict[str, KeyRecord] = {}
+        self.ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._listeners: list[Callable[[str, KeyRecord | None], None]] = []
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def by_hash(self, key_hash: str) -> KeyRecord | None:
+        return self._by_hash.get(key_hash)
+
+    def by_id(self, key_id: str) -> KeyRecord | None:
+        return self._by_id.get(key_id)
+
+    def on_change(self, listener: Callable[[str, KeyRecord | None], None]) -> None:
+        self._listeners.append(listener)
+
+    def put(self, record: KeyRecord) -> None:
+        old = self._by_id.get(record.id)
+        if old is not None and old.revision > record.revision:
+            return
+        if old is not None and old.key_hash != record.key_hash:
+            self._by_hash.pop(old.key_hash, None)
+        self._by_id[record.id] = record
+        self._by_hash[record.key_hash] = record
+        self._notify(record.id, record)
+
+    def remove(self, key_id: str) -> None:
+        old = self._by_id.pop(key_id, None)
+        if old is not None:
+            self._by_hash.pop(old.key_hash, None)
+        self._notify(key_id, None)
+
+    def _notify(self, key_id: str, record: KeyRecord | None) -> None:
+        for listener in self._listeners:
+            listener(key_id, record)
+
+    async def start(self, js: JetStreamContext, timeout: float = 10.0) -> None:
+        """Load the bucket, then follow it in the background. Returns once the cache is warm."""
+        kv = await keys_bucket(js)
+        watcher = await kv.watchall()
+        self._task = asyncio.create_task(self._follow(watcher), name="key-cache")
+        await asyncio.wait_for(self.ready.wait(), timeout)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _follow(self, watcher: KeyValue.KeyWatcher) -> None:
+        async for entry in watcher:
+            if entry is None:  # end of the initial load
+                self.ready.set()
+                log.info("key cache warm with %d keys", len(self))
+                continue
+            try:
+                if entry.operation in (KV_DEL, KV_PURGE) or not entry.value:
+                    self.remove(entry.key)
+                else:
+                    self.put(KeyRecord.model_validate_json(entry.value))
+            except Exception:  # one bad record must not stop the cache from following the rest
+                log.exception("ignoring an unreadable key record for %s", entry.key)
