@@ -21,9 +21,13 @@ class GatewayError(Exception):
         self.param = param
         if code is not None:
             self.code = code
+        # Further fields for the error object, e.g. the SecurityAssessment of a blocked request.
+        self.extra: dict[str, Any] = {}
 
     def body(self) -> dict[str, Any]:
-        return openai_error_body(self.message, self.type, self.code, self.param)
+        body = openai_error_body(self.message, self.type, self.code, self.param)
+        body["error"].update(self.extra)
+        return body
 
 
 class InvalidRequest(GatewayError):

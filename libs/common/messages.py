@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -18,7 +18,7 @@ def new_id() -> str:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Message(BaseModel):
@@ -158,6 +158,13 @@ class ErrorInfo(Message):
     code: str | None = None
 
 
+class Accepted(Message):
+    """router -> ingress: a router has taken the request, so screening finished and a worker is on it."""
+
+    kind: Literal["accepted"] = "accepted"
+    request_id: str
+
+
 class Completed(Message):
     kind: Literal["completed"] = "completed"
     request_id: str
@@ -193,7 +200,9 @@ class StreamEnd(Message):
 
 
 ChatReply = Annotated[Completed | Blocked | Failed, Field(discriminator="kind")]
-InboxMessage = Annotated[Completed | Blocked | Failed | StreamChunk | StreamEnd, Field(discriminator="kind")]
+InboxMessage = Annotated[
+    Accepted | Completed | Blocked | Failed | StreamChunk | StreamEnd, Field(discriminator="kind")
+]
 inbox_message = TypeAdapter(InboxMessage)
 
 

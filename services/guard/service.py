@@ -1,0 +1,116 @@
+"""Guard: screen a chat request, then forward it to the router or answer Blocked on the ingress inbox.
+
+Fail closed: a request whose screening errors or runs out of time is answered 503 and never forwarded, unless
+the key's profile explicitly says fail-open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from nats.aio.client import Client
+
+from libs.common import subjects, telemetry
+from libs.common.bus import AuditPublisher
+from libs.common.messages import (
+    AuditEvent,
+    Blocked,
+    ErrorInfo,
+    Failed,
+    KeyProfile,
+    Message,
+    RouteChat,
+    ScanText,
+    ScreenChat,
+    SecurityAssessment,
+)
+
+log = logging.getLogger(__name__)
+
+
+class Pipeline(Protocol):
+    async def screen_chat(self, body: dict[str, Any], profile: KeyProfile) -> Any: ...
+    async def screen_text(self, text: str, profile: KeyProfile) -> Any: ...
+
+
+UNSCREENED = SecurityAssessment(is_safe=True, reason="not screened: screening failed and the profile is fail-open")
+
+
+class Guard:
+    def __init__(self, nc: Client, pipeline: Pipeline, audit: AuditPublisher | None, timeout: float) -> None:
+        self._nc = nc
+        self._pipeline = pipeline
+        self._audit = audit
+        self._timeout = timeout
+
+    async def _reply(self, inbox: str, message: Message) -> None:
+        await self._nc.publish(inbox, message.model_dump_json().encode())
+
+    async def handle(self, req: ScreenChat, inbox: str, headers: Mapping[str, str] | None = None) -> None:
+        started = time.perf_counter()
+        failure: str | None = None
+        try:
+            verdict = await asyncio.wait_for(self._pipeline.screen_chat(req.body, req.profile), self._timeout)
+            failure = verdict.failed_detector
+        except Exception as exc:  # includes the timeout: screening did not finish
+            verdict = None
+            failure = "timeout" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__
+            log.error("screening of %s failed: %s", req.request_id, failure)
+
+        if verdict is not None and verdict.forward:
+            decision = "redacted" if verdict.body != req.body else "allowed"
+            assessment, body = verdict.assessment, verdict.body
+        elif failure is not None and req.profile.fail_open:
+            decision, assessment, body = "logged", UNSCREENED, req.body
+        elif failure is not None:
+            message = f"Screening could not finish ({failure}); the request was not forwarded."
+            await self._reply(inbox, Failed(
+                request_id=req.request_id,
+                error=ErrorInfo(status=503, message=message, code="screening_failed"),
+            ))
+            self._emit(req, "failed", "error", None, started, headers, status=503, detail=failure)
+            return
+        else:
+            assert verdict is not None
+            await self._reply(inbox, Blocked(request_id=req.request_id, assessment=verdict.assessment))
+            self._emit(req, "blocked", "blocked", verdict.assessment, started, headers, status=400)
+            return
+
+        route = RouteChat(
+            request_id=req.request_id, key_id=req.key_id, tenant=req.tenant, model=req.model,
+            body=body, stream=req.stream, assessment=assessment,
+        )
+        out_headers = telemetry.inject({subjects.REQUEST_ID_HEADER: req.request_id})
+        await self._nc.publish(subjects.ROUTE_CHAT, route.model_dump_json().encode(), reply=inbox, headers=out_headers)
+        self._emit(req, "screened", decision, assessment, started, headers)
+
+    async def scan(self, req: ScanText) -> SecurityAssessment:
+        if req.text is not None:
+            verdict = await asyncio.wait_for(self._pipeline.screen_text(req.text, req.profile), self._timeout)
+        else:
+            body = {"messages": req.messages or []}
+            verdict = await asyncio.wait_for(self._pipeline.screen_chat(body, req.profile), self._timeout)
+        return verdict.assessment
+
+    def _emit(
+        self, req: ScreenChat, kind: str, decision: str, assessment: SecurityAssessment | None, started: float,
+        headers: Mapping[str, str] | None, status: int | None = None, detail: str | None = None,
+    ) -> None:
+        if self._audit is None:
+            return
+        self._audit.emit(
+            AuditEvent(
+                request_id=req.request_id, service="guard", kind=kind, key_id=req.key_id, tenant=req.tenant,
+                model=req.model, status=status, decision=decision, assessment=assessment,  # type: ignore[arg-type]
+                latency_ms=(time.perf_counter() - started) * 1000, detail=detail,
+            ),
+            headers=dict(headers or {}),
+        )
+
+    async def close(self) -> None:
+        if self._audit is not None:
+            await self._audit.flush()

@@ -1,0 +1,52 @@
+"""Composition root of the guard worker: FastStream subscribers in queue group ``guard``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from faststream import FastStream
+from faststream.nats import NatsMessage
+
+from libs.common import subjects
+from libs.common.bus import AuditPublisher, ensure_audit_stream, make_broker
+from libs.common.messages import ScanText, ScreenChat, SecurityAssessment
+from libs.common.settings import Settings
+from services.guard.service import Guard, Pipeline
+
+
+def default_pipeline() -> Pipeline:
+    from services.guard.engine.pipeline import GuardPipeline
+
+    return GuardPipeline.build()
+
+
+def build_app(settings: Settings, make_pipeline: Callable[[], Pipeline] = default_pipeline) -> FastStream:
+    broker = make_broker(settings, "guard")
+    app = FastStream(broker)
+    state: dict[str, Guard] = {}
+
+    # Screening is CPU-bound: a few in flight keep the core busy while one waits on a thread or the bus.
+    @broker.subscriber(subjects.SCREEN_CHAT, queue=subjects.GUARD_QUEUE, no_reply=True, max_workers=4)
+    async def screen_chat(request: ScreenChat, msg: NatsMessage) -> None:
+        await state["guard"].handle(request, msg.reply_to, msg.headers)
+
+    @broker.subscriber(subjects.SCAN_TEXT, queue=subjects.GUARD_QUEUE)
+    async def scan_text(request: ScanText) -> SecurityAssessment:
+        return await state["guard"].scan(request)
+
+    @app.on_startup
+    async def start() -> None:
+        # Models load before the subscribers start, so the first request is not the slow one.
+        pipeline = await asyncio.to_thread(make_pipeline)
+        nc = await broker.connect()
+        js = nc.jetstream()
+        await ensure_audit_stream(js)
+        state["guard"] = Guard(nc, pipeline, AuditPublisher(js), settings.screen_timeout)
+
+    @app.on_shutdown
+    async def stop() -> None:
+        if "guard" in state:
+            await state["guard"].close()
+
+    return app

@@ -1,0 +1,58 @@
+"""What ingress accepts on /v1/chat/completions and /scan: just enough to reject bad input with a clear 400.
+
+Everything else in the body passes through to the provider untouched.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from libs.common.errors import InvalidRequest
+
+Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: Role
+    content: str | list[ContentPart] | None = None
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    model: str | None = None
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+
+
+class ScanRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str | None = None
+    messages: list[ChatMessage] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ScanRequest:
+        if (self.text is None) == (self.messages is None):
+            raise ValueError("give exactly one of 'text' or 'messages'")
+        return self
+
+
+def parse(model: type[BaseModel], body: Any) -> Any:
+    """Validate ``body``, turning the first problem into an OpenAI-style 400 that names the parameter."""
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        param = ".".join(str(p) for p in err["loc"]) or None
+        where = f" at '{param}'" if param else ""
+        raise InvalidRequest(f"Invalid request{where}: {err['msg']}.", param=param) from None

@@ -1,0 +1,147 @@
+"""Router: take a screened request, call the provider through LiteLLM, answer on the ingress inbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from nats.aio.client import Client
+
+from libs.common import subjects
+from libs.common.bus import AuditPublisher
+from libs.common.errors import AuthenticationFailed, GatewayError
+from libs.common.keycache import KeyCache
+from libs.common.keys import KeyRing
+from libs.common.messages import (
+    Accepted,
+    AuditEvent,
+    Completed,
+    ErrorInfo,
+    Failed,
+    KeyRecord,
+    Message,
+    RouteChat,
+    StreamChunk,
+    StreamEnd,
+    Usage,
+)
+from libs.common.settings import Settings
+from services.router import upstream
+from services.router.models import provider_error
+
+log = logging.getLogger(__name__)
+
+
+def error_info(err: GatewayError) -> ErrorInfo:
+    return ErrorInfo(status=err.status, message=err.message, type=err.type, code=err.code)
+
+
+def usage_of(response: Mapping[str, Any]) -> Usage:
+    u = response.get("usage") or {}
+    return Usage(
+        prompt_tokens=u.get("prompt_tokens", 0) or 0,
+        completion_tokens=u.get("completion_tokens", 0) or 0,
+        total_tokens=u.get("total_tokens", 0) or 0,
+    )
+
+
+class Router:
+    def __init__(
+        self, nc: Client, keys: KeyCache, keyring: KeyRing, audit: AuditPublisher | None, settings: Settings
+    ) -> None:
+        self._nc = nc
+        self._keys = keys
+        self._keyring = keyring
+        self._audit = audit
+        self._settings = settings
+
+    async def close(self) -> None:
+        if self._audit is not None:
+            await self._audit.flush()
+
+    async def _reply(self, inbox: str, message: Message, headers: dict[str, str] | None = None) -> None:
+        await self._nc.publish(inbox, message.model_dump_json().encode(), headers=headers)
+
+    def _record(self, key_id: str) -> KeyRecord:
+        record = self._keys.by_id(key_id)
+        if record is None or not record.is_active():
+            raise AuthenticationFailed("The gateway key was revoked or has expired.")
+        return record
+
+    async def handle(self, req: RouteChat, inbox: str, headers: Mapping[str, str] | None = None) -> None:
+        started = time.perf_counter()
+        await self._reply(inbox, Accepted(request_id=req.request_id))
+        provider_key: str | None = None
+        status, usage, detail = 200, None, None
+        try:
+            record = self._record(req.key_id)
+            if record.provider_key_ciphertext:
+                provider_key = self._keyring.open(record.provider_key_ciphertext)
+            kwargs = upstream.call_kwargs(
+                record, req.model, req.body, provider_key,
+                timeout=self._settings.request_timeout, retries=self._settings.upstream_retries,
+            )
+            if req.stream:
+                usage = await self._stream(req, inbox, kwargs, provider_key)
+            else:
+                response = await self._call(kwargs, provider_key)
+                usage = usage_of(response)
+                await self._reply(inbox, Completed(request_id=req.request_id, response=response))
+        except GatewayError as err:
+            status, detail = err.status, err.code
+            reply = (
+                StreamEnd(request_id=req.request_id, seq=0, error=error_info(err))
+                if req.stream else Failed(request_id=req.request_id, error=error_info(err))
+            )
+            await self._reply(inbox, reply)
+        finally:
+            provider_key = None
+        if self._audit is not None:
+            self._audit.emit(
+                AuditEvent(
+                    request_id=req.request_id, service="router", kind="completed" if status == 200 else "failed",
+                    key_id=req.key_id, tenant=req.tenant, model=req.model, status=status,
+                    decision="allowed", usage=usage, latency_ms=(time.perf_counter() - started) * 1000, detail=detail,
+                ),
+                headers=dict(headers or {}),
+            )
+
+    async def _call(self, kwargs: dict[str, Any], provider_key: str | None) -> dict[str, Any]:
+        try:
+            return await upstream.complete(kwargs)
+        except Exception as exc:
+            raise provider_error(exc, provider_key) from None
+
+    async def _stream(
+        self, req: RouteChat, inbox: str, kwargs: dict[str, Any], provider_key: str | None
+    ) -> Usage | None:
+        """Relay chunks in order on one connection; a cancel from ingress stops the upstream call."""
+        task = asyncio.current_task()
+        assert task is not None
+
+        async def on_cancel(_: Any) -> None:
+            task.cancel()
+
+        cancel_sub = await self._nc.subscribe(subjects.cancel_subject(req.request_id), cb=on_cancel)
+        seq, usage = 0, None
+        try:
+            async for chunk in upstream.stream(kwargs):
+                if chunk.get("usage"):
+                    usage = usage_of(chunk)
+                await self._reply(inbox, StreamChunk(request_id=req.request_id, seq=seq, chunk=chunk))
+                seq += 1
+            await self._reply(inbox, StreamEnd(request_id=req.request_id, seq=seq))
+        except asyncio.CancelledError:
+            log.info("stream %s cancelled by the client", req.request_id)
+            raise
+        except Exception as exc:
+            err = provider_error(exc, provider_key)
+            await self._reply(inbox, StreamEnd(request_id=req.request_id, seq=seq, error=error_info(err)))
+        finally:
+            await cancel_sub.unsubscribe()
+        return usage
+
+
