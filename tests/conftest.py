@@ -18,7 +18,7 @@ import pytest
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from libs.common.embedded_nats import EmbeddedNats  # noqa: E402
+from libs.common.embedded_nats import EmbeddedNats
 
 REQUIRE_ALL = os.environ.get("GW_REQUIRE_ALL_TIERS") == "1"
 
@@ -105,7 +105,7 @@ def database_url() -> Iterator[str]:
 
 
 @pytest.fixture
-async def nats_client(nats_url: str) -> AsyncIterator["object"]:
+async def nats_client(nats_url: str) -> AsyncIterator[object]:
     import nats
 
     nc = await nats.connect(nats_url)
