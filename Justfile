@@ -1,0 +1,37 @@
+# Task runner. `just --list` shows every recipe. Recipes use the project's .venv (see README, Quick start).
+
+python := ".venv/bin/python"
+export LITELLM_LOCAL_MODEL_COST_MAP := "True"
+
+# Start the whole gateway on embedded defaults (NATS from the wheel, SQLite, all five services).
+up:
+    {{python}} -m services.cli up
+
+# Every test tier: unit, integration (real NATS, real Postgres), e2e (all services as processes).
+test *args:
+    {{python}} -m pytest -q -ra {{args}}
+
+test-unit *args:
+    {{python}} -m pytest -q tests/unit {{args}}
+
+test-integration *args:
+    {{python}} -m pytest -q tests/integration {{args}}
+
+test-e2e *args:
+    {{python}} -m pytest -q tests/e2e {{args}}
+
+lint:
+    {{python}} -m ruff check .
+
+# Latency through the gateway vs straight to a loopback upstream (and the guard pipeline on one core).
+bench:
+    {{python}} scripts/bench_gateway.py
+    {{python}} scripts/bench_guard.py
+
+# Revocation propagation to two running key caches.
+bench-keys:
+    {{python}} scripts/bench_keys.py
+
+# Guard quality on the development data, per source.
+eval:
+    {{python}} scripts/eval_guard.py
