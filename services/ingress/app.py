@@ -63,6 +63,8 @@ def create_app(settings: Settings, ingress: Ingress | None = None) -> FastAPI:
                 await app.state.ingress.close()
 
     app = FastAPI(title="LLM Security Gateway", version="0.1.0", lifespan=lifespan)
+    if ingress is not None:  # usable without running the lifespan (in-process tests)
+        app.state.ingress = ingress
 
     def gw(request: Request) -> Ingress:
         return request.app.state.ingress
