@@ -30,32 +30,52 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _wait_ready(url: str, procs: dict[str, subprocess.Popen[bytes]], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for name, proc in procs.items():
-            if proc.poll() is not None:
-                raise RuntimeError(f"the {name} service exited with code {proc.returncode} while starting")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 (our own loopback URL)
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    raise RuntimeError(f"{url} was not ready within {timeout:.0f}s")
+class ServiceGroup:
+    """Services as child processes, each in a session of its own so that a Ctrl-C reaches only the parent, which
+    then stops them in order (services first, NATS last)."""
 
+    def __init__(self, env: dict[str, str], log_dir: Path | None = None) -> None:
+        self.env = env
+        self.log_dir = log_dir
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
-def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
-    for proc in procs.values():
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 20
-    for proc in procs.values():
-        try:
-            proc.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    def start(self, names: tuple[str, ...] = SERVICES) -> ServiceGroup:
+        for name in names:
+            out = open(self.log_dir / f"{name}.log", "wb") if self.log_dir else None
+            self.procs[name] = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "services.cli", "run", name], env=self.env, stdout=out,
+                stderr=subprocess.STDOUT if out else None, start_new_session=True,
+            )
+        return self
+
+    def dead(self) -> list[str]:
+        return [name for name, proc in self.procs.items() if proc.poll() is not None]
+
+    def wait_ready(self, url: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if dead := self.dead():
+                raise RuntimeError(f"the {dead[0]} service exited with code {self.procs[dead[0]].returncode}")
+            try:
+                with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 (our own loopback URL)
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.25)
+        raise RuntimeError(f"{url} was not ready within {timeout:.0f}s")
+
+    def stop(self, timeout: float = 20) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in self.procs.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def _interrupt(*_: object) -> None:
@@ -92,22 +112,17 @@ def up() -> int:
 
     asyncio.run(upgrade(settings.database_url))
     load_keyring(settings)  # creates the development KEK once, before the services race to
-    procs: dict[str, subprocess.Popen[bytes]] = {}
+    group = ServiceGroup(env)
     try:
-        for name in SERVICES:
-            # Own sessions: on Ctrl-C the parent stops the services first and NATS last, in that order.
-            procs[name] = subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "services.cli", "run", name], env=env, start_new_session=True
-            )
+        group.start()
         base = f"http://{settings.host}"
-        _wait_ready(f"{base}:{settings.control_port}/health", procs, 120)
-        _wait_ready(f"{base}:{settings.ingress_port}/ready", procs, 120)
+        group.wait_ready(f"{base}:{settings.control_port}/health")
+        group.wait_ready(f"{base}:{settings.ingress_port}/ready")
         admin = settings.admin_token.get_secret_value() if settings.admin_token else ""
         print(_banner(base, settings, admin, nats), flush=True)
-        while all(p.poll() is None for p in procs.values()):
+        while not group.dead():
             time.sleep(0.5)
-        dead = [n for n, p in procs.items() if p.poll() is not None]
-        print(f"gateway: the {', '.join(dead)} service stopped; shutting down", file=sys.stderr)
+        print(f"gateway: the {', '.join(group.dead())} service stopped; shutting down", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
@@ -115,7 +130,7 @@ def up() -> int:
         print(f"gateway: {exc}", file=sys.stderr)
         return 1
     finally:
-        _stop(procs)
+        group.stop()
         if nats:
             nats.stop()
         print("gateway: stopped", file=sys.stderr)

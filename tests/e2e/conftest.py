@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,7 +14,7 @@ import pytest
 from libs.common.embedded_nats import free_port
 from libs.common.keys import new_kek
 from libs.common.settings import generate_token
-from services.runner import SERVICES
+from services.embedded import ServiceGroup
 from tests.e2e.upstream import Upstream
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +27,7 @@ class Gateway:
     admin_token: str
     upstream: Upstream
     logs: Path
-    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    group: ServiceGroup | None = None
     plaintexts: list[str] = field(default_factory=list)
 
     def admin(self) -> httpx.Client:
@@ -49,21 +47,6 @@ class Gateway:
         return "\n".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))
 
 
-def _wait(url: str, procs: dict[str, subprocess.Popen[bytes]], logs: Path, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for name, proc in procs.items():
-            if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited:\n{(logs / f'{name}.log').read_text()[-3000:]}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} not ready in {timeout}s")
-
-
 @pytest.fixture(scope="session")
 def gateway(nats_url: str, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     logs = tmp_path_factory.mktemp("gateway-logs")
@@ -79,25 +62,17 @@ def gateway(nats_url: str, database_url: str, tmp_path_factory: pytest.TempPathF
     }
     gw = Gateway(f"http://127.0.0.1:{ingress_port}", f"http://127.0.0.1:{control_port}", admin_token, upstream, logs)
     gw.plaintexts.append(upstream.api_key)
+    gw.group = ServiceGroup(env, log_dir=logs).start()
     try:
-        for name in SERVICES:
-            log = open(logs / f"{name}.log", "wb")
-            gw.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "services.cli", "run", name], env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        _wait(f"{gw.control_url}/health", gw.procs, logs)
-        _wait(f"{gw.ingress_url}/ready", gw.procs, logs)
-        _wait_until_serving(gw)
+        try:
+            gw.group.wait_ready(f"{gw.control_url}/health")
+            gw.group.wait_ready(f"{gw.ingress_url}/ready")
+            _wait_until_serving(gw)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}\n{gw.log_text()[-5000:]}") from None
         yield gw
     finally:
-        for proc in gw.procs.values():
-            proc.terminate()
-        for proc in gw.procs.values():
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        gw.group.stop()
         upstream.stop()
 
 

@@ -93,3 +93,19 @@ class Upstream:
     def stop(self) -> None:
         if self._server is not None:
             self._server.should_exit = True
+
+
+def main() -> None:
+    """Run the stand-in provider as a process of its own (benchmarks keep it off the client's interpreter)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--api-key", required=True)
+    args = parser.parse_args()
+    upstream = Upstream(args.api_key)
+    uvicorn.run(upstream.app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()
