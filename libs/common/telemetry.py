@@ -29,10 +29,8 @@ def setup(service: str, settings: Settings) -> trace.Tracer:
     if settings.otel_exporter == "console":
         provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
     elif settings.otel_exporter == "otlp":
-        try:
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-        except ImportError as exc:  # the exporter is an optional extra
-            raise RuntimeError("GW_OTEL_EXPORTER=otlp needs opentelemetry-exporter-otlp-proto-http") from exc
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     return trace.get_tracer(f"gateway.{service}")
