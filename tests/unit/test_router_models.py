@@ -1,0 +1,66 @@
+import pytest
+
+from libs.common.errors import GatewayTimeout, InvalidRequest, RateLimited, UpstreamError
+from services.router.models import litellm_model, passthrough_params, provider_error, scrub
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "expected"),
+    [
+        ("openai", "gpt-4o-mini", "openai/gpt-4o-mini"),
+        ("google", "gemini-2.5-pro", "gemini/gemini-2.5-pro"),
+        ("google", "google/gemini-2.5-pro", "gemini/gemini-2.5-pro"),
+        ("gemini", "gemini/gemini-2.5-flash", "gemini/gemini-2.5-flash"),
+        ("anthropic", "claude-sonnet-4-5", "anthropic/claude-sonnet-4-5"),
+        ("together", "meta-llama/Llama-3-70b", "together_ai/meta-llama/Llama-3-70b"),
+        ("mock", "demo", "openai/demo"),
+    ],
+)
+def test_model_names_map_to_litellm(provider: str, model: str, expected: str) -> None:
+    assert litellm_model(provider, model) == expected
+
+
+def test_gateway_fields_never_reach_the_provider() -> None:
+    body = {"model": "m", "messages": [], "stream": True, "api_key": "sk-evil", "api_base": "http://evil",
+            "temperature": 0.2, "tools": [{"type": "function"}]}
+    assert passthrough_params(body) == {"temperature": 0.2, "tools": [{"type": "function"}]}
+
+
+def test_scrub_removes_the_provider_key_and_key_shapes() -> None:
+    text = "Incorrect API key provided: sk-abc123456789. Also gw-zzzzzzzzzz and my-custom-secret-1"
+    out = scrub(text, "my-custom-secret-1")
+    assert "sk-abc" not in out and "gw-zzz" not in out and "my-custom-secret-1" not in out
+
+
+class FakeProviderError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status
+        self.message = message
+
+
+class APITimeoutError(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind", "status"),
+    [
+        (FakeProviderError(429, "slow down"), RateLimited, 429),
+        (FakeProviderError(400, "bad param"), InvalidRequest, 400),
+        (FakeProviderError(401, "Incorrect API key provided: sk-abcdef123456"), UpstreamError, 502),
+        (FakeProviderError(500, "boom"), UpstreamError, 502),
+        (FakeProviderError(503, "overloaded"), UpstreamError, 502),
+        (APITimeoutError("took too long"), GatewayTimeout, 504),
+    ],
+)
+def test_provider_errors_map_to_gateway_errors(exc: Exception, kind: type, status: int) -> None:
+    err = provider_error(exc, "sk-abcdef123456")
+    assert isinstance(err, kind)
+    assert err.status == status
+    assert "sk-abcdef123456" not in err.message
+
+
+def test_provider_404_keeps_its_status() -> None:
+    err = provider_error(FakeProviderError(404, "model not found"))
+    assert err.status == 404
