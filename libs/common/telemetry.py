@@ -45,3 +45,9 @@ def inject(headers: dict[str, str] | None = None, context: Context | None = None
 
 def extract(headers: Mapping[str, str] | None) -> Context:
     return propagate.extract(dict(headers or {}))
+
+
+def onward(headers: Mapping[str, str] | None, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Headers for the next hop: the current span's context, or else the one that arrived in ``headers``."""
+    current = trace.get_current_span().get_span_context()
+    return inject(dict(extra or {}), context=None if current.is_valid else extract(headers))

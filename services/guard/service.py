@@ -84,7 +84,7 @@ class Guard:
             request_id=req.request_id, key_id=req.key_id, tenant=req.tenant, model=req.model,
             body=body, stream=req.stream, assessment=assessment,
         )
-        out_headers = telemetry.inject({subjects.REQUEST_ID_HEADER: req.request_id})
+        out_headers = telemetry.onward(headers, {subjects.REQUEST_ID_HEADER: req.request_id})
         await self._nc.publish(subjects.ROUTE_CHAT, route.model_dump_json().encode(), reply=inbox, headers=out_headers)
         self._emit(req, "screened", decision, assessment, started, headers)
 

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from opentelemetry import trace
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from libs.common import subjects
@@ -63,6 +64,7 @@ def create_app(settings: Settings, ingress: Ingress | None = None) -> FastAPI:
                 await app.state.ingress.close()
 
     app = FastAPI(title="LLM Security Gateway", version="0.1.0", lifespan=lifespan)
+    tracer = trace.get_tracer("gateway.ingress")
     if ingress is not None:  # usable without running the lifespan (in-process tests)
         app.state.ingress = ingress
 
@@ -108,11 +110,16 @@ def create_app(settings: Settings, ingress: Ingress | None = None) -> FastAPI:
         model = auth.resolve_model(record, chat.model)
         relay = gw(request).relay
         request_id = new_id()
-        waiter = await relay.submit(request_id, record, model, body)
         headers = {"x-request-id": request_id}
-        if not chat.stream:
-            return JSONResponse(await relay.complete(waiter), headers=headers)
-        first = await relay.first_chunk(waiter)
+        # The trace starts here and follows the request through NATS (traceparent header) to every service.
+        with tracer.start_as_current_span("chat.completions", kind=trace.SpanKind.SERVER) as span:
+            span.set_attribute("gateway.request_id", request_id)
+            span.set_attribute("gateway.key_id", record.id)
+            span.set_attribute("gateway.model", model)
+            waiter = await relay.submit(request_id, record, model, body)
+            if not chat.stream:
+                return JSONResponse(await relay.complete(waiter), headers=headers)
+            first = await relay.first_chunk(waiter)
         return StreamingResponse(
             relay.sse(waiter, first), media_type="text/event-stream",
             headers={**headers, "Cache-Control": "no-cache", "X-Accel-Buffering": "no"},

@@ -189,6 +189,28 @@ async def test_fail_open_profile_forwards_when_screening_fails(stack: Stack) -> 
     assert len(stack.routed) == 1
 
 
+async def test_trace_context_travels_in_nats_headers_to_the_router(stack: Stack) -> None:
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+
+    if not isinstance(trace.get_tracer_provider(), TracerProvider):
+        trace.set_tracer_provider(TracerProvider())
+    headers: dict[str, dict[str, str]] = {}
+
+    async def spy(msg: Any) -> None:
+        headers[msg.subject] = dict(msg.headers or {})
+
+    await stack.nc.subscribe(subjects.SCREEN_CHAT, cb=spy)
+    await stack.nc.subscribe(subjects.ROUTE_CHAT, cb=spy)
+    await stack.start_guard()
+    await stack.start_router(Settings())
+    assert (await stack.chat("trace me")).status_code == 200
+    screen_tp = headers[subjects.SCREEN_CHAT][subjects.TRACEPARENT]
+    route_tp = headers[subjects.ROUTE_CHAT][subjects.TRACEPARENT]
+    assert screen_tp.split("-")[1] == route_tp.split("-")[1]  # one trace id across the hops
+    assert headers[subjects.SCREEN_CHAT][subjects.REQUEST_ID_HEADER]
+
+
 async def test_no_router_listening_is_504_not_an_unscreened_forward(stack: Stack) -> None:
     await stack.start_guard()
     resp = await stack.chat("hello")
