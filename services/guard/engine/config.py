@@ -1,0 +1,63 @@
+"""Guard engine settings, read from ``GW_GUARD_*`` environment variables. Built by the caller, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+DetectorName = Literal["pii", "injection", "policy"]
+
+
+class GuardConfig(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GW_GUARD_", extra="ignore")
+
+    detectors: list[DetectorName] = Field(
+        default_factory=lambda: ["pii", "injection", "policy"],
+        description="Detectors to run. PII and secrets share one detector (one Presidio pass).",
+    )
+    require_all_detectors: bool = Field(
+        False, description="Refuse to start when an enabled detector cannot load (else: logged, skipped)."
+    )
+    detector_timeout_s: float = Field(2.0, gt=0, description="A detector slower than this fails the request.")
+    # "thread": each detector in the engine's thread pool (timeouts are enforced, onnxruntime overlaps with
+    # Presidio's regexes); "inline": run in the event loop one after another (lowest overhead on one core,
+    # a timeout is then only detected after the fact).
+    executor: Literal["thread", "inline"] = "thread"
+    threads: int = Field(2, ge=1)
+
+    # Normalisation
+    decode_encodings: bool = Field(True, description="Decode base64/hex/rot13 spans for a second look.")
+    max_decoded_views: int = Field(4, ge=0, description="At most this many decoded spans per text.")
+
+    # PII and secrets
+    pii_min_score: float = Field(0.5, ge=0, le=1, description="Presidio results below this score are dropped.")
+    pii_entities: list[str] | None = Field(None, description="Restrict to these entity types (None: all known).")
+    spacy_model: str | None = Field(
+        None, description="spaCy NER model package (e.g. en_core_web_sm); None: the first en_core_web_* installed."
+    )
+    pii_use_ner: bool = Field(True, description="Use an installed NER model for PERSON/LOCATION/... when present.")
+    pii_context: bool = Field(
+        True, description="Tokenise with a blank spaCy pipeline so context words ('ssn', 'card') raise scores."
+    )
+
+    # Prompt injection
+    injection_threshold: float | None = Field(None, ge=0, le=1, description="None: the classifier's THRESHOLD.")
+    injection_model_path: Path | None = None
+
+    # Company policy
+    policies_dir: Path = REPO_ROOT / "policies"
+    policy_threshold: float = Field(0.55, ge=-1, le=1, description="Cosine similarity at which a rule matches.")
+    embedder_model_path: Path | None = None
+    weaviate_url: str | None = None
+    weaviate_grpc_port: int = 50051
+    weaviate_collection: str = "GuardPolicyRule"
+
+    # Optional LLM judge for grey-zone policy matches (off by default).
+    judge_model: str | None = None
+    judge_margin: float = Field(0.08, ge=0, le=1, description="Similarities within this below/above threshold.")
+    judge_timeout_s: float = 10.0

@@ -1,0 +1,70 @@
+"""Prompt-injection detector: the learned classifier (``injection.InjectionClassifier``) behind the Detector API.
+
+Every text whose rules include injection is scored, with each decoded view, in windows of ``detector.WINDOW`` characters
+(the classifier reads a bounded number of tokens, and an instruction can hide deep in a long document). The
+text's score is its highest window; one ``PROMPT_INJECTION`` finding covers the window(s) at or above threshold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from libs.common.messages import Finding
+from services.guard.engine.config import GuardConfig
+from services.guard.engine.detector import INJECTION, Detection, ScreenItem, threshold_risk, windows
+
+class InjectionScorer(Protocol):
+    def score(self, texts: list[str]) -> list[float]: ...
+
+
+class InjectionDetector:
+    name = INJECTION
+
+    def __init__(self, classifier: InjectionScorer, threshold: float) -> None:
+        self.classifier = classifier
+        self.threshold = threshold
+
+    @classmethod
+    def build(cls, config: GuardConfig) -> "InjectionDetector":
+        # Imported here: the classifier module and its onnx weights are optional until they are shipped.
+        from services.guard.engine import injection
+
+        classifier = injection.InjectionClassifier.load(config.injection_model_path)
+        threshold = config.injection_threshold if config.injection_threshold is not None else injection.THRESHOLD
+        return cls(classifier, float(threshold))
+
+    def detect(self, items: Sequence[ScreenItem]) -> Detection:
+        texts: list[str] = []
+        owners: list[tuple[int, ScreenItem, object, int, int]] = []
+        for n, item in enumerate(items):
+            if INJECTION not in item.checks:
+                continue
+            for view in item.all_views():
+                text = item.view_text(view)
+                for s, e in windows(text):
+                    if text[s:e].strip():
+                        texts.append(text[s:e])
+                        owners.append((n, item, view, s, e))
+        if not texts:
+            return Detection(scores={"injection": 0.0})
+        scores = [float(x) for x in self.classifier.score(texts)]
+        best = max(scores)
+        findings: dict[int, Finding] = {}
+        for score, (n, item, view, s, e) in zip(scores, owners):
+            if score < self.threshold:
+                continue
+            start, end = item.finding_span(view, s, e)
+            prev = findings.get(n)
+            if prev is not None:
+                start, end, score = min(start, prev.start), max(end, prev.end), max(score, prev.score)
+            findings[n] = Finding(
+                type="PROMPT_INJECTION", category="prompt_injection", start=start, end=end,
+                score=round(min(max(score, 0.0), 1.0), 4), message_index=item.message_index,
+            )
+        risk = threshold_risk(best, self.threshold)
+        return Detection(
+            findings=list(findings.values()), scores={"injection": round(best, 4)},
+            risks={"prompt_injection": round(risk, 2)},
+            notes={"prompt_injection": f"P(injection)={best:.2f} >= {self.threshold:.2f}"} if findings else {},
+        )

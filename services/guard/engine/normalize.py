@@ -1,0 +1,78 @@
+"""Text normalisation before every detector, with a map back to offsets in the original text.
+
+Steps, per character: Unicode NFKC (fullwidth and compatibility forms fold to ASCII), zero-width and bidi control
+characters removed, common Cyrillic/Greek look-alikes folded to Latin. Detectors see ``NormalizedText.text``; a
+span found there is reported in the original with :meth:`NormalizedText.to_original`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+# Zero-width and bidi controls: invisible, used to split trigger words ("ig\u200bnore") or reorder text.
+_INVISIBLE = frozenset(
+    "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
+)
+
+# Look-alikes that NFKC leaves alone (a subset of Unicode's confusables.txt, the letters seen in practice).
+_CONFUSABLES = {
+    # Cyrillic lower
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "һ": "h", "ԁ": "d", "ԛ": "q",
+    "ԝ": "w", "ɡ": "g", "ո": "n", "ս": "u",
+    # Cyrillic upper
+    "А": "A", "В": "B", "Е": "E", "Ё": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
+    "Т": "T", "У": "Y", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J", "Һ": "H", "Ԛ": "Q", "Ԝ": "W",
+    # Greek lower
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+    "υ": "u", "χ": "x", "ω": "w", "γ": "y",
+    # Greek upper
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
+    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+}
+
+
+@dataclass(frozen=True)
+class NormalizedText:
+    """``text`` plus, for each of its characters, the original span it came from (None: identity)."""
+
+    original: str
+    text: str
+    starts: tuple[int, ...] | None = None
+    ends: tuple[int, ...] | None = None
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        if self.starts is None or self.ends is None:
+            return start, end
+        if not self.text:
+            return 0, len(self.original)
+        start = min(max(start, 0), len(self.text) - 1)
+        end = min(max(end, start + 1), len(self.text))
+        return self.starts[start], self.ends[end - 1]
+
+
+def normalize(text: str) -> NormalizedText:
+    # Printable ASCII has nothing to fold: skip the per-character pass (the common case, and the hot path).
+    if text.isascii():
+        return NormalizedText(text, text)
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in _INVISIBLE:
+            continue
+        if ord(ch) < 128:
+            folded = ch
+        else:
+            folded = unicodedata.normalize("NFKC", ch)
+            folded = "".join(_CONFUSABLES.get(c, c) for c in folded if c not in _INVISIBLE)
+        for c in folded:
+            out.append(c)
+            starts.append(i)
+            ends.append(i + 1)
+    normalized = "".join(out)
+    if normalized == text:
+        return NormalizedText(text, text)
+    return NormalizedText(text, normalized, tuple(starts), tuple(ends))

@@ -1,0 +1,93 @@
+"""PII and secret detector: one Presidio pass per screened text (and per decoded view)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from libs.common.messages import Category, Finding
+from presidio_analyzer import AnalyzerEngine
+
+from services.guard.engine.config import GuardConfig
+from services.guard.engine.credentials import SECRET_ENTITIES
+from services.guard.engine.detector import PII, Detection, ScreenItem
+from services.guard.engine.presidio_setup import NER_ENTITIES, build_analyzer
+
+# How bad a leak of each type is, 0-10 (5 = act at the default profile threshold). Unknown types: 6.
+SEVERITY: dict[str, float] = {
+    "API_KEY": 10, "PRIVATE_KEY": 10, "PASSWORD": 9,
+    "CREDIT_CARD": 9, "US_SSN": 9, "US_ITIN": 9, "IBAN_CODE": 8, "US_BANK_NUMBER": 7, "CRYPTO": 6,
+    "EMAIL_ADDRESS": 6, "PHONE_NUMBER": 6, "PERSON": 5, "LOCATION": 4, "NRP": 4, "IP_ADDRESS": 5,
+}
+# Presidio scores weak patterns low and relies on context words to raise them; below these they are noise.
+MIN_SCORE: dict[str, float] = {"PHONE_NUMBER": 0.4, "US_BANK_NUMBER": 0.4, "IP_ADDRESS": 0.6, "US_SSN": 0.5}
+PATTERN_ENTITIES = (
+    "CREDIT_CARD", "US_SSN", "EMAIL_ADDRESS", "PHONE_NUMBER", "IBAN_CODE", "IP_ADDRESS", "US_BANK_NUMBER",
+    "US_ITIN", "CRYPTO", *SECRET_ENTITIES,
+)
+
+
+def category_of(entity: str) -> Category:
+    return "secret" if entity in SECRET_ENTITIES else "pii"
+
+
+class PiiDetector:
+    name = PII
+
+    def __init__(self, analyzer: AnalyzerEngine, entities: list[str], min_score: float = 0.5) -> None:
+        self.analyzer = analyzer
+        self.entities = entities
+        self.min_score = min_score
+
+    @classmethod
+    def build(cls, config: GuardConfig) -> "PiiDetector":
+        analyzer, has_ner = build_analyzer(config)
+        entities = list(config.pii_entities or (*PATTERN_ENTITIES, *(NER_ENTITIES if has_ner else ())))
+        return cls(analyzer, entities, config.pii_min_score)
+
+    def detect(self, items: Sequence[ScreenItem]) -> Detection:
+        findings: dict[tuple, Finding] = {}
+        for item in items:
+            if PII not in item.checks:
+                continue
+            for view in item.all_views():
+                text = item.view_text(view)
+                if not text.strip():
+                    continue
+                for r in self.analyzer.analyze(text, language="en", entities=self.entities):
+                    if r.score < MIN_SCORE.get(r.entity_type, self.min_score):
+                        continue
+                    start, end = item.finding_span(view, r.start, r.end)
+                    key = (item.message_index, start, end, r.entity_type)
+                    if key in findings and findings[key].score >= r.score:
+                        continue
+                    findings[key] = Finding(
+                        type=r.entity_type, category=category_of(r.entity_type), start=start, end=end,
+                        score=round(min(r.score, 1.0), 4), message_index=item.message_index,
+                    )
+        return self._summarise(_drop_overlaps(list(findings.values())))
+
+    @staticmethod
+    def _summarise(findings: list[Finding]) -> Detection:
+        scores: dict[str, float] = {"pii": 0.0, "secret": 0.0}
+        risks: dict[Category, float] = {}
+        notes: dict[Category, str] = {}
+        for f in findings:
+            scores[f.category] = max(scores.get(f.category, 0.0), f.score)
+            risk = SEVERITY.get(f.type, 6.0)
+            if risk > risks.get(f.category, -1):
+                risks[f.category] = risk
+        for cat in risks:
+            types = sorted({f.type for f in findings if f.category == cat})
+            notes[cat] = ", ".join(types)
+        return Detection(findings=findings, scores=scores, risks=risks, notes=notes)
+
+
+def _drop_overlaps(findings: list[Finding]) -> list[Finding]:
+    """Where spans of one message overlap (a card number is also a bank-number candidate), keep the worst."""
+    ranked = sorted(findings, key=lambda f: (-SEVERITY.get(f.type, 6.0), -f.score, f.start))
+    kept: list[Finding] = []
+    for f in ranked:
+        if any(k.message_index == f.message_index and k.start < f.end and f.start < k.end for k in kept):
+            continue
+        kept.append(f)
+    return sorted(kept, key=lambda f: (f.message_index or 0, f.start))

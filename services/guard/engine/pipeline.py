@@ -1,0 +1,127 @@
+"""The guard's screening pipeline: normalise, run the enabled detectors concurrently, decide.
+
+Pure and in-process (no NATS, no HTTP): the guard worker, ``POST /scan`` and ``gateway scan`` all call it.
+Loading (Presidio, the classifier, the policy index) happens once in :meth:`GuardPipeline.build`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from libs.common.messages import KeyProfile, SecurityAssessment
+from services.guard.engine.chat import SCREENING_RULES, chat_items, make_item, redact_chat, redact_text
+from services.guard.engine.config import GuardConfig
+from services.guard.engine.decision import Decision, decide, failed
+from services.guard.engine.detector import INJECTION, PII, POLICY, Detection, Detector, ScreenItem
+from services.guard.engine.registry import build_detectors
+
+log = logging.getLogger(__name__)
+
+RESPONSE_CHECKS = frozenset({PII})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    assessment: SecurityAssessment
+    forward: bool  # True: send upstream (possibly redacted); False: blocked or failed
+    body: dict | None  # the chat body to forward (redacted when an action was "redact"); None when not forwarded
+    categories: list[str]  # every category detected, whatever the action
+    scores: dict[str, float]  # e.g. {"injection": 0.97, "policy": 0.31, "pii": 1.0, "secret": 0.0}
+    latency_ms: float
+    failed_detector: str | None = None  # set when screening could not finish
+    text: str | None = None  # screen_text/screen_response: the text to pass on (redacted when asked)
+
+
+class DetectorFailed(Exception):
+    def __init__(self, detector: str) -> None:
+        super().__init__(detector)
+        self.detector = detector
+
+
+class GuardPipeline:
+    def __init__(self, detectors: Sequence[Detector], config: GuardConfig,
+                 unavailable: dict[str, str] | None = None) -> None:
+        self.detectors = list(detectors)
+        self.config = config
+        self.unavailable = dict(unavailable or {})
+        self._pool = ThreadPoolExecutor(config.threads, thread_name_prefix="guard") \
+            if config.executor == "thread" else None
+
+    @classmethod
+    def build(cls, config: GuardConfig | None = None) -> "GuardPipeline":
+        config = config or GuardConfig()
+        detectors, unavailable = build_detectors(config)
+        for name, why in unavailable.items():
+            log.warning("guard detector %s unavailable: %s", name, why)
+        return cls(detectors, config, unavailable)
+
+    async def screen_chat(self, body: dict, profile: KeyProfile) -> Verdict:
+        t0 = time.perf_counter()
+        items = chat_items(body, self.config.decode_encodings, self.config.max_decoded_views)
+        decision, failed_name = await self._run(items, profile)
+        if not decision.forward:
+            out = None
+        elif decision.redact:
+            out = redact_chat(body, decision.redact)
+        else:
+            out = body
+        return self._verdict(decision, out, t0, failed_name)
+
+    async def screen_text(self, text: str, profile: KeyProfile) -> Verdict:
+        return await self._screen_single(text, profile, SCREENING_RULES["user"])
+
+    async def screen_response(self, text: str, profile: KeyProfile) -> Verdict:
+        """Model output: checked for leaked PII and secrets only."""
+        return await self._screen_single(text, profile, RESPONSE_CHECKS)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _screen_single(self, text: str, profile: KeyProfile, checks: frozenset[str]) -> Verdict:
+        t0 = time.perf_counter()
+        item = make_item(text, checks, decode=self.config.decode_encodings, max_views=self.config.max_decoded_views)
+        decision, failed_name = await self._run([item], profile)
+        out = redact_text(text, decision.redact) if decision.forward else None
+        verdict = self._verdict(decision, None, t0, failed_name)
+        return Verdict(**{**verdict.__dict__, "text": out})
+
+    async def _run(self, items: list[ScreenItem], profile: KeyProfile) -> tuple[Decision, str | None]:
+        active = [d for d in self.detectors if any(d.name in i.checks for i in items)]
+        try:
+            detections = await asyncio.gather(*(self._detect(d, items) for d in active))
+        except DetectorFailed as exc:
+            return failed(exc.detector, profile), exc.detector
+        return decide(detections, profile), None
+
+    async def _detect(self, detector: Detector, items: list[ScreenItem]) -> Detection:
+        timeout = self.config.detector_timeout_s
+        try:
+            if self._pool is None:
+                t0 = time.perf_counter()
+                detection = detector.detect(items)
+                if time.perf_counter() - t0 > timeout:
+                    raise TimeoutError
+                return detection
+            loop = asyncio.get_running_loop()
+            return await asyncio.wait_for(loop.run_in_executor(self._pool, detector.detect, items), timeout)
+        except Exception as exc:  # any detector error fails the request (closed unless fail_open)
+            log.warning("guard detector %s failed: %r", detector.name, exc)
+            raise DetectorFailed(detector.name) from exc
+
+    @staticmethod
+    def _verdict(decision: Decision, body: dict[str, Any] | None, t0: float, failed_name: str | None) -> Verdict:
+        return Verdict(
+            assessment=decision.assessment, forward=decision.forward, body=body, categories=decision.categories,
+            scores=decision.scores, latency_ms=round((time.perf_counter() - t0) * 1000, 3),
+            failed_detector=failed_name,
+        )
+
+
+__all__ = ["GuardPipeline", "Verdict", "GuardConfig", "INJECTION", "PII", "POLICY"]

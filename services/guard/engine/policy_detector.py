@@ -1,0 +1,89 @@
+"""Company-policy detector: embed what the user asks, find the nearest policy rules, cite one above threshold.
+
+An optional judge (``policy_judge``, off unless ``judge_model`` is set) re-decides matches within ``judge_margin``
+of the threshold with the retrieved rule text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from libs.common.messages import Finding
+from services.guard.engine.config import GuardConfig
+from services.guard.engine.detector import POLICY, Detection, ScreenItem, threshold_risk, windows
+from services.guard.engine.policy_docs import load_policies
+from services.guard.engine.policy_index import Embeds, NumpyPolicyIndex, PolicyIndex, RuleMatch
+
+
+class PolicyDetector:
+    name = POLICY
+
+    def __init__(self, embedder: Embeds, index: PolicyIndex, threshold: float, judge=None,
+                 judge_margin: float = 0.0) -> None:
+        self.embedder = embedder
+        self.index = index
+        self.threshold = threshold
+        self.judge = judge
+        self.judge_margin = judge_margin
+
+    @classmethod
+    def build(cls, config: GuardConfig) -> "PolicyDetector":
+        from services.guard.engine import embedder as embedder_module
+
+        embedder = embedder_module.Embedder.load(config.embedder_model_path)
+        if config.weaviate_url:
+            from services.guard.engine.policy_weaviate import WeaviatePolicyIndex
+
+            index: PolicyIndex = WeaviatePolicyIndex.connect(config)
+        else:
+            index = NumpyPolicyIndex()
+        index.sync(load_policies(config.policies_dir), embedder)
+        judge = None
+        if config.judge_model:
+            from services.guard.engine.policy_judge import PolicyJudge
+
+            judge = PolicyJudge(config.judge_model, config.judge_timeout_s)
+        return cls(embedder, index, config.policy_threshold, judge, config.judge_margin)
+
+    def detect(self, items: Sequence[ScreenItem]) -> Detection:
+        texts: list[str] = []
+        owners: list[tuple[ScreenItem, object, int, int]] = []
+        for item in items:
+            if POLICY not in item.checks:
+                continue
+            for view in item.all_views():
+                text = item.view_text(view)
+                for s, e in windows(text):
+                    if text[s:e].strip():
+                        texts.append(text[s:e])
+                        owners.append((item, view, s, e))
+        if not texts:
+            return Detection(scores={"policy": 0.0})
+        matches = self.index.search(self.embedder.embed(texts), k=3)
+        best_sim = max((m[0].similarity for m in matches if m), default=0.0)
+        findings: list[Finding] = []
+        for text, found, (item, view, s, e) in zip(texts, matches, owners):
+            for match in found:
+                if not self._violates(text, match):
+                    continue
+                start, end = item.finding_span(view, s, e)
+                findings.append(Finding(
+                    type=match.rule.rule_id, category="policy", start=start, end=end,
+                    score=round(min(max(match.similarity, 0.0), 1.0), 4), rule=match.rule.rule_id,
+                    message_index=item.message_index,
+                ))
+                break  # one rule per text: the nearest one that holds
+        top = max(findings, key=lambda f: f.score, default=None)
+        if top:
+            risk = max(threshold_risk(top.score, self.threshold), 5.0)
+        else:  # below threshold, or the judge cleared it: never counts as detected on its own
+            risk = min(threshold_risk(best_sim, self.threshold), 4.9)
+        notes = {"policy": f"{top.rule} (similarity {top.score:.2f})"} if top else {}
+        return Detection(findings=findings, scores={"policy": round(max(best_sim, 0.0), 4)},
+                         risks={"policy": round(min(risk, 10.0), 2)}, notes=notes)
+
+    def _violates(self, text: str, match: RuleMatch) -> bool:
+        grey = abs(match.similarity - self.threshold) <= self.judge_margin
+        if self.judge is not None and grey:
+            return self.judge.violates(text, match)
+        return match.similarity >= self.threshold

@@ -1,0 +1,36 @@
+"""Builds the detectors GuardConfig enables. A detector whose model or module is missing is reported unavailable
+(and logged) rather than breaking start-up, unless ``require_all_detectors`` is set."""
+
+from __future__ import annotations
+
+from services.guard.engine.config import GuardConfig
+from services.guard.engine.detector import INJECTION, PII, POLICY, Detector
+
+
+def _factory(name: str):
+    if name == PII:
+        from services.guard.engine.pii import PiiDetector
+
+        return PiiDetector.build
+    if name == INJECTION:
+        from services.guard.engine.injection_detector import InjectionDetector
+
+        return InjectionDetector.build
+    if name == POLICY:
+        from services.guard.engine.policy_detector import PolicyDetector
+
+        return PolicyDetector.build
+    raise ValueError(f"unknown detector {name!r}")
+
+
+def build_detectors(config: GuardConfig) -> tuple[list[Detector], dict[str, str]]:
+    detectors: list[Detector] = []
+    unavailable: dict[str, str] = {}
+    for name in dict.fromkeys(config.detectors):
+        try:
+            detectors.append(_factory(name)(config))
+        except (ImportError, FileNotFoundError, OSError) as exc:
+            if config.require_all_detectors:
+                raise
+            unavailable[name] = f"{type(exc).__name__}: {exc}"
+    return detectors, unavailable

@@ -1,0 +1,66 @@
+"""Table-driven: each credential kind is found with its exact span; look-alikes are not."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from services.guard.engine.credentials import CredentialRecognizer
+from tests.unit.guard.creds import ALNUM, credentials, private_key_block, rand
+
+REC = CredentialRecognizer()
+CREDS = credentials()
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(r.entity_type, text[r.start:r.end]) for r in REC.analyze(text, entities=[])]
+
+
+@pytest.mark.parametrize("name", sorted(CREDS))
+def test_provider_and_token_credentials_are_found_with_their_span(name: str) -> None:
+    value, entity = CREDS[name]
+    assert (entity, value) in found(f"please use {value} for the call")
+
+
+def test_aws_secret_key_is_found_only_near_an_access_key_id() -> None:
+    secret = rand(40, ALNUM + "/+")
+    key_id = "AKIA" + rand(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+    assert ("API_KEY", secret) in found(f"id {key_id}\nkey {secret}")
+    assert ("API_KEY", secret) not in found(f"a random token {secret} without any key id")
+    assert ("API_KEY", secret) in found(f"aws_secret_access_key = {secret}")
+
+
+def test_private_key_block_is_found_whole() -> None:
+    block = private_key_block()
+    assert ("PRIVATE_KEY", block) in found(f"here:\n{block}\nthanks")
+
+
+@pytest.mark.parametrize(
+    ("text", "password"),
+    [
+        ("password=Tr0ub4dor&3x", "Tr0ub4dor"),
+        ("pwd: s3cr3t-Value", "s3cr3t-Value"),
+        ('{"password": "hunter2hunter"}', "hunter2hunter"),
+        ("DATABASE_URL=postgres://app:Zq9xv7LmPw@db.internal:5432/prod", "Zq9xv7LmPw"),
+        ("mongodb+srv://admin:n0tS0Secret@cluster0.example.net/test", "n0tS0Secret"),
+    ],
+)
+def test_passwords_in_assignments_and_connection_strings(text: str, password: str) -> None:
+    assert ("PASSWORD", password) in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "commit 3f786850e387550fdab836ed7e6dc881de23001b fixed it",
+        f"request id {uuid.uuid4()}",
+        "password=${DB_PASSWORD}",
+        "password: <your password here>",
+        "password = os.environ['DB_PASSWORD']",
+        "we use scikit-learn and sk-learn style pipelines",
+        "sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    ],
+)
+def test_look_alikes_are_not_credentials(text: str) -> None:
+    assert found(text) == []
