@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import nats
@@ -23,14 +24,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def connect(url: str, name: str) -> Client:
-    """A connection that keeps reconnecting for as long as the process lives."""
+async def connect(url: str, name: str, on_reconnect: list[Callable[[], Awaitable[None]]] | None = None) -> Client:
+    """A connection that keeps reconnecting for as long as the process lives; ``on_reconnect`` hooks run after."""
+    hooks = on_reconnect if on_reconnect is not None else []
+
+    async def reconnected() -> None:
+        log.warning("%s reconnected to NATS", name)
+        for hook in hooks:
+            await hook()
+
     return await nats.connect(
         url,
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         connect_timeout=5,
+        reconnected_cb=reconnected,
     )
 
 
@@ -81,14 +90,24 @@ class AuditPublisher:
             await asyncio.wait(set(self._pending), timeout=timeout)
 
 
-def make_broker(settings: Settings, service: str) -> NatsBroker:
+def make_broker(
+    settings: Settings, service: str, on_reconnect: list[Callable[[], Awaitable[None]]] | None = None
+) -> NatsBroker:
     """A FastStream broker that reconnects forever and continues the trace carried in ``traceparent``."""
     from faststream.nats import NatsBroker
     from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 
+    hooks = on_reconnect if on_reconnect is not None else []
+
+    async def reconnected() -> None:
+        log.warning("%s reconnected to NATS", service)
+        for hook in hooks:
+            await hook()
+
     return NatsBroker(
         settings.nats_url,
         name=f"gateway-{service}",
+        reconnected_cb=reconnected,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         middlewares=[NatsTelemetryMiddleware(include_messages_counters=False)],

@@ -34,6 +34,8 @@ class KeyCache:
         self._by_id: dict[str, KeyRecord] = {}
         self.ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._js: JetStreamContext | None = None
+        self._watcher: KeyValue.KeyWatcher | None = None
         self._listeners: list[Callable[[str, KeyRecord | None], None]] = []
 
     def __len__(self) -> int:
@@ -70,15 +72,38 @@ class KeyCache:
 
     async def start(self, js: JetStreamContext, timeout: float = 10.0) -> None:
         """Load the bucket, then follow it in the background. Returns once the cache is warm."""
-        kv = await keys_bucket(js)
-        watcher = await kv.watchall()
-        self._task = asyncio.create_task(self._follow(watcher), name="key-cache")
+        self._js = js
+        await self._watch()
         await asyncio.wait_for(self.ready.wait(), timeout)
+
+    async def resync(self) -> None:
+        """Watch afresh after a reconnect: the server may have lost the old watcher's consumer, and waiting for
+        missed heartbeats to notice takes many seconds, during which a revocation would not arrive."""
+        if self._js is None:
+            return
+        await self.stop()
+        try:
+            await self._watch()
+        except Exception:  # the connection dropped again; the next reconnect tries again
+            log.exception("key cache could not resubscribe")
+
+    async def _watch(self) -> None:
+        assert self._js is not None
+        kv = await keys_bucket(self._js)
+        self._watcher = await kv.watchall()
+        self._task = asyncio.create_task(self._follow(self._watcher), name="key-cache")
 
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        if self._watcher is not None:
+            watcher, self._watcher = self._watcher, None
+            try:
+                await watcher.stop()
+            except Exception:  # its subscription may be gone with the old connection
+                log.debug("stale key watcher could not be stopped cleanly")
 
     async def _follow(self, watcher: KeyValue.KeyWatcher) -> None:
         async for entry in watcher:

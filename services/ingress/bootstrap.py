@@ -46,8 +46,8 @@ class Ingress:
 
 
 async def start_ingress(settings: Settings) -> Ingress:
-    nc = await bus.connect(settings.nats_url, name="gateway-ingress")
     keys = KeyCache()
+    nc = await bus.connect(settings.nats_url, name="gateway-ingress", on_reconnect=[keys.resync])
     await keys.start(nc.jetstream())
     mux = InboxMux(nc, uuid.uuid4().hex[:12])
     await mux.start()

@@ -17,10 +17,10 @@ from services.router.service import Router
 
 
 def build_app(settings: Settings, load_keyring: Callable[[Settings], KeyRing] | None = None) -> FastStream:
-    broker = make_broker(settings, "router")
+    keys = KeyCache()
+    broker = make_broker(settings, "router", on_reconnect=[keys.resync])
     app = FastStream(broker)
     state: dict[str, Router] = {}
-    keys = KeyCache()
 
     @broker.subscriber(subjects.ROUTE_CHAT, queue=subjects.ROUTER_QUEUE, no_reply=True, max_workers=256)
     async def route_chat(request: RouteChat, msg: NatsMessage) -> None:
