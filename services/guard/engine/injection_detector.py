@@ -1,8 +1,8 @@
 """Prompt-injection detector: the learned classifier (``injection.InjectionClassifier``) behind the Detector API.
 
-Every text whose rules include injection is scored, with each decoded view, in windows of ``detector.WINDOW`` characters
-(the classifier reads a bounded number of tokens, and an instruction can hide deep in a long document). The
-text's score is its highest window; one ``PROMPT_INJECTION`` finding covers the window(s) at or above threshold.
+Every text whose rules include injection is scored, with each decoded view (the classifier itself reads long
+texts in overlapping token windows and answers with the highest). One ``PROMPT_INJECTION`` finding per text at
+or above threshold covers the text (or, for a decoded view, the encoded span).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Protocol
 
 from libs.common.messages import Finding
 from services.guard.engine.config import GuardConfig
-from services.guard.engine.detector import INJECTION, Detection, ScreenItem, threshold_risk, windows
+from services.guard.engine.detector import INJECTION, Detection, ScreenItem, threshold_risk
 
 class InjectionScorer(Protocol):
     def score(self, texts: list[str]) -> list[float]: ...
@@ -42,10 +42,9 @@ class InjectionDetector:
                 continue
             for view in item.all_views():
                 text = item.view_text(view)
-                for s, e in windows(text):
-                    if text[s:e].strip():
-                        texts.append(text[s:e])
-                        owners.append((n, item, view, s, e))
+                if text.strip():
+                    texts.append(text)
+                    owners.append((n, item, view, 0, len(text)))
         if not texts:
             return Detection(scores={"injection": 0.0})
         scores = [float(x) for x in self.classifier.score(texts)]

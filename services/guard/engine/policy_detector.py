@@ -83,6 +83,9 @@ class PolicyDetector:
                          risks={"policy": round(min(risk, 10.0), 2)}, notes=notes)
 
     def _violates(self, text: str, match: RuleMatch) -> bool:
+        # An allowed example at least as close as the nearest violation clears the request (a near miss).
+        if match.allowed_similarity >= match.similarity:
+            return False
         grey = abs(match.similarity - self.threshold) <= self.judge_margin
         if self.judge is not None and grey:
             return self.judge.violates(text, match)

@@ -1,6 +1,8 @@
 """Where embedded policy rules live: an in-process numpy index (the embedded default) behind one Protocol.
 
-Weaviate (``GW_GUARD_WEAVIATE_URL``) implements the same Protocol in ``policy_weaviate``.
+Weaviate (``GW_GUARD_WEAVIATE_URL``) implements the same Protocol in ``policy_weaviate``. A match reports, per
+rule, the best similarity among the rule's violating chunks and among its allowed examples; the detector cites
+the rule only when the first clears the threshold and beats the second.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from services.guard.engine.policy_docs import PolicyDocument, PolicyRule
 @dataclass(frozen=True)
 class RuleMatch:
     rule: PolicyRule
-    similarity: float
+    similarity: float  # best over the rule text, its sentences and its violation examples
+    allowed_similarity: float  # best over its allowed examples (-1 when it has none)
     chunk: str
 
 
@@ -30,34 +33,39 @@ class PolicyIndex(Protocol):
         ...
 
     def search(self, vectors: np.ndarray, k: int = 3) -> list[list[RuleMatch]]:
-        """For each query vector, the best ``k`` rules (one match per rule, its best chunk), best first."""
+        """For each query vector, the ``k`` rules with the most similar violating chunk, best first."""
         ...
+
+
+def rank(rows: list[tuple[PolicyRule, str, bool]], sims: np.ndarray, k: int) -> list[RuleMatch]:
+    """Per-rule best violating and best allowed similarity from one row of similarities."""
+    best: dict[str, list] = {}
+    for (rule, chunk, violation), sim in zip(rows, sims.tolist()):
+        entry = best.setdefault(rule.rule_id, [rule, -1.0, -1.0, ""])
+        if violation and sim > entry[1]:
+            entry[1], entry[3] = sim, chunk
+        elif not violation and sim > entry[2]:
+            entry[2] = sim
+    matches = [RuleMatch(r, v, a, c) for r, v, a, c in best.values()]
+    return sorted(matches, key=lambda m: -m.similarity)[:k]
 
 
 class NumpyPolicyIndex:
     def __init__(self) -> None:
         self._hashes: dict[str, str] = {}
-        self._rows: list[tuple[PolicyRule, str]] = []
+        self._rows: list[tuple[PolicyRule, str, bool]] = []
         self._matrix = np.zeros((0, 384), dtype=np.float32)
 
     def sync(self, documents: list[PolicyDocument], embedder: Embeds) -> None:
         hashes = {d.source: d.content_hash for d in documents}
         if hashes == self._hashes:
             return
-        rows = [(rule, chunk) for d in documents for rule in d.rules for chunk in rule.chunks()]
-        matrix = embedder.embed([c for _, c in rows]) if rows else np.zeros((0, 384), np.float32)
+        rows = [(rule, text, v) for d in documents for rule in d.rules for text, v in rule.chunks()]
+        matrix = embedder.embed([t for _, t, _ in rows]) if rows else np.zeros((0, 384), np.float32)
         self._rows, self._matrix, self._hashes = rows, np.asarray(matrix, dtype=np.float32), hashes
 
     def search(self, vectors: np.ndarray, k: int = 3) -> list[list[RuleMatch]]:
         if not self._rows:
             return [[] for _ in range(len(vectors))]
         sims = np.asarray(vectors, dtype=np.float32) @ self._matrix.T
-        out: list[list[RuleMatch]] = []
-        for row in sims:
-            best: dict[str, RuleMatch] = {}
-            for j in np.argsort(-row)[: k * 8]:
-                rule, chunk = self._rows[j]
-                if rule.rule_id not in best:
-                    best[rule.rule_id] = RuleMatch(rule, float(row[j]), chunk)
-            out.append(sorted(best.values(), key=lambda m: -m.similarity)[:k])
-        return out
+        return [rank(self._rows, row, k) for row in sims]

@@ -26,4 +26,4 @@ def fake_policy() -> PolicyDetector:
     embedder = BagOfWordsEmbedder()
     index = NumpyPolicyIndex()
     index.sync(load_policies(GuardConfig().policies_dir), embedder)
-    return PolicyDetector(embedder, index, threshold=0.45)
+    return PolicyDetector(embedder, index, threshold=0.8)
