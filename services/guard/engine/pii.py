@@ -54,7 +54,7 @@ class PiiDetector:
                 if not text.strip():
                     continue
                 for r in self.analyzer.analyze(text, language="en", entities=self.entities):
-                    if r.score < MIN_SCORE.get(r.entity_type, self.min_score):
+                    if r.score < MIN_SCORE.get(r.entity_type, self.min_score) or _bare_digit_run(r, text):
                         continue
                     start, end = item.finding_span(view, r.start, r.end)
                     key = (item.message_index, start, end, r.entity_type)
@@ -82,9 +82,28 @@ class PiiDetector:
         return Detection(findings=findings, scores=scores, risks=risks, notes=notes)
 
 
+_HEXISH = frozenset("0123456789abcdefABCDEF-")
+
+
+def _bare_digit_run(result, text: str) -> bool:
+    """A "phone number" that is 11+ bare digits (an id, an account or card number) or part of a UUID/hash."""
+    if result.entity_type != "PHONE_NUMBER":
+        return False
+    value = text[result.start:result.end]
+    if value.isdigit() and len(value) >= 11:
+        return True
+    start, end = result.start, result.end
+    while start > 0 and text[start - 1] in _HEXISH:
+        start -= 1
+    while end < len(text) and text[end] in _HEXISH:
+        end += 1
+    return end - start >= 20 and any(c.isalpha() for c in text[start:end])
+
+
 def _drop_overlaps(findings: list[Finding]) -> list[Finding]:
-    """Where spans of one message overlap (a card number is also a bank-number candidate), keep the worst."""
-    ranked = sorted(findings, key=lambda f: (-SEVERITY.get(f.type, 6.0), -f.score, f.start))
+    """Where spans of one message overlap (a card number is also a bank-number candidate), keep the surest,
+    then the worst."""
+    ranked = sorted(findings, key=lambda f: (-f.score, -SEVERITY.get(f.type, 6.0), f.start))
     kept: list[Finding] = []
     for f in ranked:
         if any(k.message_index == f.message_index and k.start < f.end and f.start < k.end for k in kept):

@@ -36,6 +36,7 @@ from presidio_analyzer.predefined_recognizers import (
 
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.credentials import CredentialRecognizer
+from services.guard.engine.numbers import ChecksumNumberRecognizer
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ def pattern_recognizers() -> list:
         UsItinRecognizer(),
         CryptoRecognizer(),
         CredentialRecognizer(),
+        ChecksumNumberRecognizer(),
     ]
 
 

@@ -1,0 +1,157 @@
+"""Offline quality numbers for the guard, through ``gateway scan``'s code path (the same pipeline in-process).
+
+    .venv/bin/python scripts/eval_guard.py [--injection PATH] [--pii PATH] [--limit N]
+
+Prints: injection recall / false-positive rate per source; PII recall per structured entity type (a hit is a
+finding of that type overlapping the labelled span); generated credentials' recall; findings on negatives
+(Luhn-invalid numbers, UUIDs, git hashes) that must be zero; policy precision/recall on the labelled set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import random
+import string
+import sys
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from libs.common.messages import KeyProfile  # noqa: E402
+from services.guard.engine.config import GuardConfig  # noqa: E402
+from services.guard.engine.pipeline import GuardPipeline  # noqa: E402
+from services.guard.engine.profiles import profile_named  # noqa: E402
+from tests.unit.guard.creds import credentials, private_key_block  # noqa: E402
+
+STRUCTURED = ("CREDIT_CARD", "US_SSN", "IBAN_CODE", "EMAIL_ADDRESS", "IP_ADDRESS")
+LOG: KeyProfile = profile_named("log")
+
+
+async def eval_injection(pipeline: GuardPipeline, path: Path, limit: int | None) -> None:
+    rows = [json.loads(line) for line in path.open()]
+    if limit:
+        rows = random.Random(0).sample(rows, min(limit, len(rows)))
+    stats: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0, 0])  # pos, tp, neg, fp
+    for row in rows:
+        v = await pipeline.screen_text(row["text"], LOG)
+        hit = "prompt_injection" in v.categories
+        s = stats[row["source"]]
+        if row["label"] == 1:
+            s[0], s[1] = s[0] + 1, s[1] + hit
+        else:
+            s[2], s[3] = s[2] + 1, s[3] + hit
+    print("\n== injection (dev data, detector threshold) ==")
+    print(f"{'source':18} {'attacks':>7} {'recall':>7} {'benign':>7} {'FPR':>7}")
+    total = [0, 0, 0, 0]
+    for source, s in sorted(stats.items()):
+        total = [a + b for a, b in zip(total, s)]
+        print(f"{source:18} {s[0]:7} {_r(s[1], s[0]):>7} {s[2]:7} {_r(s[3], s[2]):>7}")
+    print(f"{'ALL':18} {total[0]:7} {_r(total[1], total[0]):>7} {total[2]:7} {_r(total[3], total[2]):>7}")
+
+
+def _r(a: int, b: int) -> str:
+    return f"{a / b:.3f}" if b else "-"
+
+
+async def eval_pii(pipeline: GuardPipeline, path: Path) -> None:
+    data = json.loads(path.read_text())
+    found: collections.Counter = collections.Counter()
+    total: collections.Counter = collections.Counter()
+    for item in data:
+        v = await pipeline.screen_text(item["full_text"], LOG)
+        for span in item["spans"]:
+            t = span["entity_type"]
+            total[t] += 1
+            found[t] += any(f.type == t and f.start < span["end_position"] and span["start_position"] < f.end
+                            for f in v.assessment.findings)
+    print("\n== PII recall per entity type (pii_dev.json) ==")
+    for t in sorted(total, key=lambda t: (t not in STRUCTURED, t)):
+        tag = "structured" if t in STRUCTURED else "needs NER" if t in ("PERSON", "GPE", "LOCATION", "NRP") else ""
+        print(f"{t:20} {found[t]:4}/{total[t]:<4} recall {_r(found[t], total[t])}  {tag}")
+
+
+async def eval_credentials_and_negatives(pipeline: GuardPipeline, rounds: int = 20) -> None:
+    hits: collections.Counter = collections.Counter()
+    n = 0
+    for _ in range(rounds):
+        creds = {**credentials(), "private_key": (private_key_block(), "PRIVATE_KEY"),
+                 "connection_string": ("postgres://app:" + _rand(14) + "@db.internal:5432/prod", "PASSWORD"),
+                 "password_assignment": ("password=" + _rand(12), "PASSWORD")}
+        for name, (value, entity) in creds.items():
+            v = await pipeline.screen_text(f"config for the deploy: {value} thanks", LOG)
+            hits[name] += any(f.type == entity for f in v.assessment.findings)
+        n += 1
+    print(f"\n== generated credentials ({n} of each) ==")
+    print("  ".join(f"{k}={hits[k]}/{n}" for k in sorted(hits)))
+    print(f"overall recall {sum(hits.values()) / (n * len(hits)):.3f}")
+    rng = random.Random(1)
+    negatives = []
+    for _ in range(200):
+        negatives.append(("luhn_invalid", _luhn_invalid(rng)))
+        negatives.append(("uuid", str(uuid.UUID(int=rng.getrandbits(128)))))
+        negatives.append(("git_hash", "".join(rng.choice("0123456789abcdef") for _ in range(40))))
+    bad: collections.Counter = collections.Counter()
+    for kind, value in negatives:
+        v = await pipeline.screen_text(f"see {value} in the log", LOG)
+        bad[kind] += bool(v.assessment.findings)
+    print("== negatives (must be 0) ==  " + "  ".join(f"{k}: {bad[k]}/200 with findings" for k in sorted(bad)))
+
+
+def _rand(n: int) -> str:
+    return "".join(random.choice(string.ascii_letters + string.digits) for _ in range(n))
+
+
+def _luhn_invalid(rng: random.Random) -> str:
+    while True:
+        digits = "4" + "".join(rng.choice(string.digits) for _ in range(15))
+        total = sum((d * 2 - 9 if d * 2 > 9 else d * 2) if i % 2 else d
+                    for i, d in enumerate(int(c) for c in reversed(digits)))
+        if total % 10:
+            return digits
+
+
+async def eval_policy(pipeline: GuardPipeline, path: Path) -> None:
+    rows = [json.loads(line) for line in path.open()]
+    tp = fp = fn = wrong = 0
+    for row in rows:
+        v = await pipeline.screen_text(row["text"], LOG)
+        rules = [f.rule for f in v.assessment.findings if f.category == "policy"]
+        if row["rule"]:
+            tp += row["rule"] in rules
+            wrong += bool(rules) and row["rule"] not in rules
+            fn += row["rule"] not in rules
+        else:
+            fp += bool(rules)
+    neg = sum(1 for r in rows if not r["rule"])
+    print(f"\n== policy (threshold {pipeline.config.policy_threshold}) ==")
+    print(f"violations {len(rows) - neg}: recall {_r(tp, len(rows) - neg)}  precision {_r(tp, tp + fp + wrong)}  "
+          f"wrong rule {wrong}  benign {neg}: false positives {fp}")
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--injection", type=Path, default=Path("/work/shared/data/guard/injection_dev.jsonl"))
+    ap.add_argument("--pii", type=Path, default=Path("/work/shared/data/guard/pii_dev.json"))
+    ap.add_argument("--policy", type=Path, default=ROOT / "tests/unit/guard/policy_cases.jsonl")
+    ap.add_argument("--limit", type=int, default=None, help="sample this many injection rows")
+    args = ap.parse_args()
+    pipeline = GuardPipeline.build(GuardConfig(executor="inline"))
+    names = [d.name for d in pipeline.detectors]
+    print("detectors:", names, "unavailable:", pipeline.unavailable or "none")
+    if "injection" in names and args.injection.exists():
+        await eval_injection(pipeline, args.injection, args.limit)
+    if "pii" in names:
+        await eval_pii(pipeline, args.pii)
+        await eval_credentials_and_negatives(pipeline)
+    if "policy" in names:
+        await eval_policy(pipeline, args.policy)
+    pipeline.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,65 @@
+"""Table-driven: structured PII is found (cards beyond Presidio's regex, lower-case IBANs); look-alikes are not."""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+import pytest
+
+from services.guard.engine.chat import make_item
+from services.guard.engine.detector import PII
+from tests.unit.guard.creds import luhn_complete
+
+
+def types_in(detector, text: str) -> list[tuple[str, str]]:
+    d = detector.detect([make_item(text, frozenset({PII}))])
+    return [(f.type, text[f.start:f.end]) for f in d.findings]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "length"),
+    [("4", 16), ("4", 19), ("51", 16), ("2221", 16), ("2720", 16), ("34", 15), ("6011", 16), ("3530", 16),
+     ("2131", 15), ("6304", 12), ("62", 17), ("2200", 16)],
+)
+def test_luhn_valid_cards_of_every_scheme_are_found(pii_detector, prefix: str, length: int) -> None:
+    card = luhn_complete(prefix, length)
+    assert ("CREDIT_CARD", card) in types_in(pii_detector, f"pay with {card} today")
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [
+        ("iban gb42nawi04454264788619 please", "IBAN_CODE", "gb42nawi04454264788619"),
+        ("IBAN DE89370400440532013000", "IBAN_CODE", "DE89370400440532013000"),
+        ("reach me at jane.doe@example.co.uk", "EMAIL_ADDRESS", "jane.doe@example.co.uk"),
+        ("my ssn is 853-37-1694", "US_SSN", "853-37-1694"),
+        ("server at 41.173.96.26", "IP_ADDRESS", "41.173.96.26"),
+        ("call my phone 780-999-2181", "PHONE_NUMBER", "780-999-2181"),
+    ],
+)
+def test_structured_pii_is_found(pii_detector, text: str, entity: str, value: str) -> None:
+    assert (entity, value) in types_in(pii_detector, text)
+
+
+def _luhn_invalid() -> str:
+    card = luhn_complete("4", 16)
+    return card[:-1] + str((int(card[-1]) + 1) % 10)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [_luhn_invalid() for _ in range(5)]
+    + [str(uuid.uuid4()) for _ in range(5)]
+    + ["".join(random.choice("0123456789abcdef") for _ in range(40)) for _ in range(5)],
+)
+def test_luhn_invalid_numbers_uuids_and_git_hashes_give_no_findings(pii_detector, value: str) -> None:
+    assert types_in(pii_detector, f"see {value} in the log") == []
+
+
+def test_email_check_is_offline_and_fast(pii_detector) -> None:
+    import time
+
+    t0 = time.perf_counter()
+    assert types_in(pii_detector, "a@b-unknown-domain.org") == [("EMAIL_ADDRESS", "a@b-unknown-domain.org")]
+    assert time.perf_counter() - t0 < 0.5  # a suffix-list fetch against an unreachable network takes seconds
