@@ -39,6 +39,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux), to show where each request's time goes."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_http(url: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -105,10 +114,15 @@ def main() -> None:
                 time.sleep(0.5)
         for _ in range(30):
             timed(direct), timed(gateway)
+        pids = {name: proc.pid for name, proc in group.procs.items()}
+        pids.update({"nats-server": nats.proc.pid, "upstream": upstream.pid})  # type: ignore[union-attr]
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         d, g = [], []
         for _ in range(args.n):  # alternate, so machine noise hits both paths alike
             d.append(timed(direct))
             g.append(timed(gateway))
+        time.sleep(1)  # let the audit trail catch up, it is part of each request's cost
+        cpu = {name: (cpu_seconds(pid) - cpu_before[name]) * 1000 / args.n for name, pid in pids.items()}
         print(f"{args.n} sequential requests, ~{len(PROMPT)}-char prompt, full screening, loopback upstream")
         print(f"{'path':<28}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'mean ms':>9}")
         for name, xs in (("direct to upstream", d), ("through the gateway", g)):
@@ -117,6 +131,7 @@ def main() -> None:
         print(f"gateway added latency: p50 {percentile(g, 50) - percentile(d, 50):.2f} ms, "
               f"p99 {percentile(g, 99) - percentile(d, 99):.2f} ms "
               f"(ratio p50 {percentile(g, 50) / percentile(d, 50):.2f}x)")
+        print("CPU ms per request pair: " + ", ".join(f"{n} {v:.2f}" for n, v in cpu.items()))
     finally:
         group.stop()
         upstream.terminate()

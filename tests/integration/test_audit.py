@@ -74,7 +74,8 @@ async def test_events_survive_a_restart_of_the_audit_service_exactly_once(nats_s
     app = build_app(settings)
     await app.start()
     try:
-        assert await wait_for_rows(db, "restart", 200) == 200
+        # Messages a stopped consumer had pulled but not acknowledged come back after ack_wait (10 s).
+        assert await wait_for_rows(db, "restart", 200, timeout=40) == 200
     finally:
         await app.stop()
         await nc.close()
