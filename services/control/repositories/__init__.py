@@ -1,0 +1,1 @@
+"""Queries over the gateway's tables, one module per aggregate. Callers own the transaction."""

@@ -1,0 +1,1 @@
+"""Thin HTTP edges: parse, call one use case, return its result."""
