@@ -14,11 +14,9 @@ def _add_project_parsers(sub: argparse._SubParsersAction) -> None:  # type: igno
         add_control_parsers(sub)
     except ImportError:
         pass
-    try:
-        from services.guard.scan_cli import add_parser as add_scan_parser
-        add_scan_parser(sub)
-    except ImportError:
-        pass
+    from services.guard.scan_cli import add_parser as add_scan_parser
+
+    add_scan_parser(sub)
 
 
 def build_parser() -> argparse.ArgumentParser:
