@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from libs.common.settings import Settings
 from services.control import bootstrap
 from services.control.errors import install_error_handlers
-from services.control.routes import health, keys
+from services.control.routes import health, keys, profiles, tenants, tokens
 
 DESCRIPTION = """Admin API of the LLM security gateway: tenants, gateway keys, key profiles and admin tokens.
 
@@ -33,6 +33,6 @@ def create_app(settings: Settings, *, ctl: bootstrap.Control | None = None) -> F
     app = FastAPI(title="LLM gateway control", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.control = control
     install_error_handlers(app)
-    for module in (health, keys):
+    for module in (health, keys, tenants, profiles, tokens):
         app.include_router(module.router)
     return app

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from cryptography.exceptions import InvalidTag
+
 from libs.common.db.models import GatewayKey
 from libs.common.errors import Conflict
 from libs.common.keys import display_prefix, hash_key, new_gateway_key
@@ -75,7 +77,15 @@ async def rekey(ctl: Control) -> Rekeyed:
             sealed = row.provider_key_ciphertext
             if sealed is None or ctl.keyring.key_id_of(sealed) == primary:
                 continue
-            row.provider_key_ciphertext = ctl.keyring.seal(ctl.keyring.open(sealed))
+            try:
+                plaintext = ctl.keyring.open(sealed)
+            except (KeyError, InvalidTag):
+                raise Conflict(
+                    f"The provider key of gateway key {row.id!r} is sealed with key-encryption key "
+                    f"{ctl.keyring.key_id_of(sealed)!r}, which GW_KEK does not hold: list it after the primary.",
+                    code="kek_missing",
+                ) from None
+            row.provider_key_ciphertext = ctl.keyring.seal(plaintext)
             await publish_change(session, row, profile_row, "updated")
             count += 1
     if count:
