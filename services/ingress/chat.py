@@ -10,7 +10,7 @@ from typing import Any
 from nats.aio.client import Client
 
 from libs.common import subjects, telemetry
-from libs.common.errors import GatewayError, RequestBlocked, error_for_status
+from libs.common.errors import GatewayError, PayloadTooLarge, RequestBlocked, error_for_status
 from libs.common.messages import (
     Accepted,
     Blocked,
@@ -63,12 +63,16 @@ class ChatRelay:
             request_id=request_id, key_id=record.id, tenant=record.tenant, model=model,
             body={**body, "model": model}, stream=stream, profile=record.profile,
         )
+        payload = screen.model_dump_json().encode()
+        # The bus refuses messages over its max_payload (1 MiB on a default NATS server): say so, as a 413.
+        if len(payload) > self._nc.max_payload - 4096:
+            raise PayloadTooLarge(
+                f"The request is too large for this gateway's message bus ({self._nc.max_payload} bytes)."
+            )
         waiter = self._mux.open(request_id)
         try:
             headers = telemetry.inject({subjects.REQUEST_ID_HEADER: request_id})
-            await self._nc.publish(
-                subjects.SCREEN_CHAT, screen.model_dump_json().encode(), reply=waiter.subject, headers=headers
-            )
+            await self._nc.publish(subjects.SCREEN_CHAT, payload, reply=waiter.subject, headers=headers)
             first = await waiter.next(self._settings.screen_timeout + ACCEPT_GRACE_S, "screening and routing")
             if not isinstance(first, Accepted):
                 raise reply_error(first)

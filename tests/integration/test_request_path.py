@@ -21,7 +21,7 @@ import uvicorn
 
 from libs.common import subjects
 from libs.common.bus import connect
-from libs.common.embedded_nats import free_port
+from libs.common.embedded_nats import EmbeddedNats, free_port
 from libs.common.keycache import KeyCache, keys_bucket
 from libs.common.keys import KeyRing, display_prefix, hash_key, new_gateway_key
 from libs.common.messages import (
@@ -278,6 +278,24 @@ async def test_oversized_request_is_413_before_touching_nats(stack: Stack) -> No
         content=b'{"messages": [{"role": "user", "content": "' + b"x" * (5 * 1024 * 1024) + b'"}]}',
     )
     assert resp.status_code == 413
+
+
+async def test_request_over_the_bus_limit_is_413_not_500(tmp_path: Any) -> None:
+    """A NATS server with the default 1 MiB max_payload, and a 2 MiB request under GW_MAX_REQUEST_BYTES."""
+    with EmbeddedNats(tmp_path / "nats", max_payload=1024 * 1024) as server:
+        settings = Settings(nats_url=server.url)
+        ingress = await start_ingress(settings)
+        key = new_gateway_key()
+        ingress.keys.put(KeyRecord(id="k", key_hash=hash_key(key), prefix="p", name="n", provider="mock", model="m"))
+        app = create_app(settings, ingress)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://i") as http:
+            resp = await http.post(
+                "/v1/chat/completions", headers={"Authorization": f"Bearer {key}"},
+                json={"messages": [{"role": "user", "content": "x" * (2 * 1024 * 1024)}]},
+            )
+        await ingress.close()
+    assert resp.status_code == 413
+    assert "message bus" in resp.json()["error"]["message"]
 
 
 def test_keyring_round_trip_binds_the_key_id() -> None:
