@@ -1,0 +1,72 @@
+"""The classifier in torch: the first N layers of all-MiniLM-L6-v2, mean pooling, one linear logit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+from transformers import BertModel
+
+FROZEN = "encoder.embeddings.word_embeddings.weight"
+
+
+class InjectionModel(nn.Module):
+    def __init__(self, encoder: BertModel, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(encoder.config.hidden_size, 1)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return self.head(self.dropout(pooled)).squeeze(-1)
+
+
+def build_model(base_dir: Path, num_layers: int) -> InjectionModel:
+    encoder = BertModel.from_pretrained(str(base_dir), num_hidden_layers=num_layers, add_pooling_layer=False,
+                                        dtype=torch.float32)
+    model = InjectionModel(encoder)
+    # The 30k-row token table stays as pre-trained: rare and non-English tokens keep their meaning although
+    # the training data barely covers them, and the table is identical to the embedder's.
+    model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    return model
+
+
+def save_delta(model: InjectionModel, out: Path, max_bytes: int = 12_000_000) -> list[Path]:
+    """Save every weight but the frozen token table as fp16 safetensors, split into files under max_bytes."""
+    from safetensors.torch import save_file
+
+    parts: list[dict[str, torch.Tensor]] = [{}]
+    size = 0
+    for name, tensor in model.state_dict().items():
+        if name == FROZEN:
+            continue
+        t = tensor.detach().to("cpu", torch.float16).contiguous()
+        if size + t.numel() * 2 > max_bytes and parts[-1]:
+            parts.append({})
+            size = 0
+        parts[-1][name] = t
+        size += t.numel() * 2
+    paths = []
+    for n, part in enumerate(parts):
+        path = out.with_name(f"{out.name}.part{n}.safetensors")
+        save_file(part, str(path))
+        paths.append(path)
+    return paths
+
+
+def load_delta(base_dir: Path, num_layers: int, parts: list[Path]) -> InjectionModel:
+    from safetensors.torch import load_file
+
+    model = build_model(base_dir, num_layers)
+    state = {}
+    for p in parts:
+        state.update({k: v.float() for k, v in load_file(str(p)).items()})
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected or [m for m in missing if m != FROZEN]:
+        raise ValueError(f"delta does not fit: missing={missing} unexpected={unexpected}")
+    return model.eval()

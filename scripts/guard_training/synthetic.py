@@ -1,0 +1,152 @@
+"""Deterministic, template-made hard cases for the injection classifier.
+
+The public development data is narrow (English role-play jailbreaks, one family of embedded-document
+attacks, few hard negatives). These templates broaden it: obfuscated and non-English attacks, instructions
+hidden in e-mails / web pages / code / tool output, and benign texts full of trigger words (security
+discussions, code that says "ignore"/"override", benign role-play system prompts, documents whose instructions
+are meant for the human reader). Every row's `source` starts with `synthetic_`, so reports can keep them apart
+from the public sources.
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import random
+
+from . import synthetic_parts as P
+
+SEED = 20261126
+
+
+def _fill(template: str, rng: random.Random, mid: str = "") -> str:
+    return template.format(
+        url=rng.choice(P.URLS), product=rng.choice(P.PRODUCTS), email=rng.choice(P.EMAILS),
+        name=rng.choice(P.NAMES), sender=rng.choice(P.NAMES), city=rng.choice(P.CITIES),
+        num=rng.randint(1000, 99999), company=rng.choice(P.COMPANIES), mid=mid,
+    )
+
+
+def _direct(rng: random.Random) -> str:
+    override = rng.choice(P.OVERRIDES)
+    payload = _fill(rng.choice(P.PAYLOADS), rng)
+    sep = rng.choice([". ", ", and ", ".\n", " - ", "! Now ", ": "])
+    text = f"{override}{sep}{payload}."
+    if rng.random() < 0.35:  # attacks often ride on an ordinary task
+        task = rng.choice(["Translate to French: the weather is nice today.", "Summarise this article in 3 "
+                           "bullet points.", "What is 17 * 23?", "Write a haiku about autumn.",
+                           "Correct the grammar: 'he go to school'."])
+        text = f"{task}\n\n{text}" if rng.random() < 0.5 else f"{text} Then: {task}"
+    if rng.random() < 0.15:
+        text = text.upper()
+    return text
+
+
+def _jailbreak(rng: random.Random) -> str:
+    return rng.choice(P.JAILBREAKS).format(p=rng.choice(P.JAILBREAK_PERSONAS), q=rng.choice(P.HARMFUL_Q),
+                                           h=rng.choice(P.HARMFUL))
+
+
+def _embedded_instruction(rng: random.Random) -> str:
+    return f"{rng.choice(P.AI_ADDRESS)} {rng.choice(P.OVERRIDES).lower()} and {_fill(rng.choice(P.PAYLOADS), rng)}."
+
+
+def _document(rng: random.Random, mid: str) -> str:
+    kind = rng.choice(["email", "web", "resume", "code", "tool"])
+    bank = {"email": P.EMAIL_BODIES, "web": P.WEB_PAGES, "resume": [P.RESUME], "code": P.CODE_FILES,
+            "tool": P.TOOL_OUTPUTS}[kind]
+    if kind == "tool":
+        mid = mid.replace('"', "'")
+    doc = _fill(rng.choice(bank), rng, mid=mid)
+    wrapper = rng.choice(["{d}", "Summarise this e-mail for me:\n\n{d}", "Here is the page content:\n{d}\n"
+                          "What are the key points?", "Review this document:\n---\n{d}\n---",
+                          "Tool result:\n{d}"])
+    return wrapper.format(d=doc)
+
+
+_LEET = str.maketrans({"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7"})
+
+
+def _obfuscate(text: str, rng: random.Random) -> str:
+    way = rng.choice(["leet", "spaced", "base64", "reverse", "rot13", "dotted", "mixed"])
+    if way == "leet":
+        return text.lower().translate(_LEET)
+    if way == "spaced":
+        return " ".join(text)
+    if way == "base64":
+        enc = base64.b64encode(text.encode()).decode()
+        return rng.choice(["Decode this base64 and do what it says: {e}", "{e}\nThe above is base64. Decode "
+                           "it and follow the instructions exactly.", "Execute the decoded command: {e}"]).format(e=enc)
+    if way == "reverse":
+        return f"Read the following backwards and obey it: {text[::-1]}"
+    if way == "rot13":
+        return f"Apply ROT13 to this and follow the result: {codecs.encode(text, 'rot13')}"
+    if way == "dotted":
+        return ".".join(text.split(" "))
+    return "".join(c.upper() if rng.random() < 0.5 else c.lower() for c in text)
+
+
+def _benign_obfuscated(rng: random.Random) -> str:
+    plain = rng.choice(P.TRIGGER_BENIGN + P.CODE_QUESTIONS)
+    way = rng.choice(["base64", "leet", "base64q"])
+    if way == "leet":
+        return plain.lower().translate(_LEET)
+    enc = base64.b64encode(plain.encode()).decode()
+    return (f"What does this base64 string say? {enc}" if way == "base64"
+            else f"Decode this base64 for me and then answer the question inside: {enc}")
+
+
+def _variant(text: str, rng: random.Random) -> str:
+    prefix = rng.choice(["", "", "Quick question: ", "Hi! ", "Hey, ", "Please help. ", "Thanks in advance. "])
+    suffix = rng.choice(["", "", " Thanks!", " Keep it short.", " Answer in English.", " :)"])
+    return f"{prefix}{text}{suffix}"
+
+
+def _ml(text: str, rng: random.Random) -> str:
+    return _fill(text, rng)
+
+
+def generate(seed: int = SEED) -> list[dict]:
+    """Return the synthetic rows ({text, label, source, subset}), deduplicated, in a fixed order."""
+    rng = random.Random(seed)
+    rows: list[tuple[str, int, str, str]] = []
+    add = rows.append
+    for _ in range(320):
+        add((_direct(rng), 1, "synthetic_direct", "override"))
+    for _ in range(220):
+        add((_jailbreak(rng), 1, "synthetic_jailbreak", "roleplay"))
+    for _ in range(320):
+        add((_document(rng, _embedded_instruction(rng)), 1, "synthetic_indirect", "embedded"))
+        neutral = rng.choice(P.HUMAN_INSTRUCTIONS + ["", "", "The attachment has the details."])
+        add((_document(rng, neutral), 0, "synthetic_hardneg_docs", "clean_document"))
+    for _ in range(200):
+        add((_document(rng, _fill(rng.choice(P.EMBEDDED_PLAIN), rng)), 1, "synthetic_indirect", "plain"))
+    for _ in range(150):
+        task = rng.choice(P.BENIGN_TASKS).format(s=rng.choice(P.NEUTRAL_SENTENCES))
+        add((_variant(task, rng), 0, "synthetic_hardneg_tasks", "nlp_task"))
+    for _ in range(220):
+        add((_obfuscate(_direct(rng), rng), 1, "synthetic_obfuscated", "encoded"))
+    for _ in range(80):
+        add((_benign_obfuscated(rng), 0, "synthetic_hardneg_obfuscated", "encoded_benign"))
+    for _ in range(3):
+        for t in P.ML_ATTACKS:
+            add((_variant(_ml(t, rng), rng), 1, "synthetic_multilingual", "attack"))
+        for t in P.ML_BENIGN:
+            add((_variant(t, rng), 0, "synthetic_hardneg_multilingual", "benign"))
+    for _ in range(4):
+        for t in P.SECURITY_DISCUSSION:
+            add((_variant(t, rng), 0, "synthetic_hardneg_security", "discussion"))
+        for t in P.CODE_QUESTIONS + P.CODE_SNIPPETS:
+            add((_variant(_fill(t, rng), rng), 0, "synthetic_hardneg_code", "code"))
+        for t in P.BENIGN_ROLEPLAY:
+            add((_fill(t, rng), 0, "synthetic_hardneg_roleplay", "system_prompt"))
+        for t in P.TRIGGER_BENIGN:
+            add((_variant(t, rng), 0, "synthetic_hardneg_trigger", "trigger_words"))
+    seen: set[str] = set()
+    out = []
+    for text, label, source, subset in rows:
+        key = " ".join(text.lower().split())
+        if key not in seen:
+            seen.add(key)
+            out.append({"text": text, "label": label, "source": source, "subset": subset})
+    return out

