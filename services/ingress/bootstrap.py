@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from nats.aio.client import Client
 from nats.errors import NoRespondersError
@@ -13,6 +13,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from libs.common import bus
 from libs.common.errors import GatewayTimeout, ServiceUnavailable
 from libs.common.keycache import KeyCache
+from libs.common.ratelimit import RateLimiter
 from libs.common.settings import Settings
 from services.ingress.chat import ChatRelay
 from services.ingress.inbox import InboxMux
@@ -51,11 +52,5 @@ async def start_ingress(settings: Settings) -> Ingress:
     await keys.start(nc.jetstream())
     mux = InboxMux(nc, uuid.uuid4().hex[:12])
     await mux.start()
-    limiter: Any = None
-    try:
-        from libs.common.ratelimit import RateLimiter  # type: ignore[import-not-found]
-
-        limiter = await RateLimiter.create(nc.jetstream())
-    except ImportError:
-        limiter = None
+    limiter = RateLimiter(nc.jetstream())
     return Ingress(nc=nc, keys=keys, mux=mux, relay=ChatRelay(nc, mux, settings), limiter=limiter)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -209,6 +210,22 @@ async def test_trace_context_travels_in_nats_headers_to_the_router(stack: Stack)
     route_tp = headers[subjects.ROUTE_CHAT][subjects.TRACEPARENT]
     assert screen_tp.split("-")[1] == route_tp.split("-")[1]  # one trace id across the hops
     assert headers[subjects.SCREEN_CHAT][subjects.REQUEST_ID_HEADER]
+
+
+async def test_rate_limit_is_429_with_retry_after(stack: Stack) -> None:
+    kv = await keys_bucket(stack.nc.jetstream())
+    record = stack.record.model_copy(update={"profile": KeyProfile(rpm_limit=2), "revision": 1})
+    await kv.put(record.id, record.model_dump_json().encode())
+    await asyncio.sleep(0.2)
+    await stack.start_guard()
+    await stack.start_router(Settings())
+    if (left := 60 - time.time() % 60) < 3:  # the three requests must fall in one 60 s window
+        await asyncio.sleep(left + 0.1)
+    statuses = [(await stack.chat(f"hello {i}")) for i in range(3)]
+    assert [r.status_code for r in statuses] == [200, 200, 429]
+    limited = statuses[2]
+    assert limited.json()["error"]["type"] == "rate_limit_error"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
 
 
 async def test_no_router_listening_is_504_not_an_unscreened_forward(stack: Stack) -> None:
