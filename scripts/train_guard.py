@@ -12,7 +12,6 @@ Training needs the `train` dependency group (torch, transformers); `--eval-only`
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -58,8 +57,10 @@ def parse() -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--cv", type=int, default=0, help="k for stratified k-fold (0: skip)")
     p.add_argument("--loso", action="store_true", help="leave-one-source-out over the public sources")
-    p.add_argument("--loso-no-synthetic", action="store_true", help="LOSO for attack sources without synthetic data")
-    p.add_argument("--compare-layers", type=int, nargs="*", default=[], help="also CV/final/LOSO with these layer counts")
+    p.add_argument("--loso-no-synthetic", action="store_true",
+                   help="LOSO for attack sources without synthetic data")
+    p.add_argument("--compare-layers", type=int, nargs="*", default=[],
+                   help="also CV/final/LOSO with these layer counts")
     p.add_argument("--no-final", action="store_true")
     p.add_argument("--no-export", action="store_true", help="train the final model but do not write ONNX")
     p.add_argument("--delta-out", type=Path, help="save the final model's fine-tuned weights (fp16) here")

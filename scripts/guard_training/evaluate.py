@@ -61,5 +61,6 @@ def main(threshold: float | None = None, window: int | None = None, stride: int 
     for n in (1000,):
         p50, p95 = latency(emb.embed, public, n)
         result[f"embedder_{n}"] = (p50, p95)
-        print(f"embedder latency,   {n:>6,d} chars, 1 thread: p50 {p50:6.1f} ms  p95 {p95:6.1f} ms (truncates at 256 tokens)")
+        print(f"embedder latency,   {n:>6,d} chars, 1 thread: p50 {p50:6.1f} ms  p95 {p95:6.1f} ms "
+              "(truncates at 256 tokens)")
     return result

@@ -122,7 +122,9 @@ class Runner:
         pub = self.public()
         ref = finetune.predict(model, [self.ids[i] for i in pub], cfg, "cpu")
         got = np.array(InjectionClassifier.load(out, threads=2).score([self.rows[i]["text"] for i in pub]))
-        thr = self.results.get("cv_threshold", 0.5)
+        from services.guard.engine.injection import THRESHOLD
+
+        thr = self.results.get("cv_threshold", THRESHOLD)
         agree = float(((ref >= thr) == (got >= thr)).mean())
         self.results["quantisation"] = {"max_abs_diff": float(np.abs(ref - got).max()),
                                         "mean_abs_diff": float(np.abs(ref - got).mean()), "agreement": agree}

@@ -117,7 +117,7 @@ def generate(seed: int = SEED) -> list[dict]:
         add((_jailbreak(rng), 1, "synthetic_jailbreak", "roleplay"))
     for _ in range(320):
         add((_document(rng, _embedded_instruction(rng)), 1, "synthetic_indirect", "embedded"))
-        neutral = rng.choice(P.HUMAN_INSTRUCTIONS + ["", "", "The attachment has the details."])
+        neutral = rng.choice([*P.HUMAN_INSTRUCTIONS, "", "", "The attachment has the details."])
         add((_document(rng, neutral), 0, "synthetic_hardneg_docs", "clean_document"))
     for _ in range(200):
         add((_document(rng, _fill(rng.choice(P.EMBEDDED_PLAIN), rng)), 1, "synthetic_indirect", "plain"))

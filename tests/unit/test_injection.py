@@ -79,3 +79,5 @@ def test_token_windows_cover_every_token_and_end_on_the_last() -> None:
     assert windows[0][0] == 0 and windows[-1][-1] == 999
     assert set().union(*map(set, windows)) == set(ids)
     assert token_windows(ids[:100], 256, 192) == [ids[:100]]
+    # Just over one window: the second window holds the overlap and the remainder only.
+    assert [len(w) for w in token_windows(ids[:260], 256, 192)] == [254, 68]

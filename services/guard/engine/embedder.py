@@ -30,7 +30,7 @@ class Embedder:
         self.batch_size = batch_size
         # Same truncation as sentence-transformers (max_seq_length), padding to the longest text in a batch.
         tokenizer.enable_truncation(max_seq_length)
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 (a token, not a secret)
 
     @classmethod
     def load(cls, path: Path | None = None, *, threads: int = 1) -> Embedder:

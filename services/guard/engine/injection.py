@@ -42,10 +42,10 @@ def token_windows(ids: list[int], size: int, stride: int) -> list[list[int]]:
     body = size - 2
     if len(ids) <= body:
         return [ids]
-    starts = list(range(0, len(ids) - body, stride))
-    # The last window is aligned to the end, so the tail of a document is always read whole.
-    starts.append(len(ids) - body)
-    return [ids[s : s + body] for s in starts]
+    overlap = body - stride
+    # Windows step by stride and overlap by the rest; the last one is only as long as what remains (with its
+    # overlap), so a text just over one window costs a little more than one window, not two.
+    return [ids[s : s + body] for s in range(0, len(ids) - overlap, stride)]
 
 
 def pad_batch(seqs: list[list[int]], cls_id: int, sep_id: int) -> tuple[np.ndarray, np.ndarray]:
