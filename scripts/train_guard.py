@@ -63,6 +63,7 @@ def parse() -> argparse.Namespace:
                    help="also CV/final/LOSO with these layer counts")
     p.add_argument("--no-final", action="store_true")
     p.add_argument("--no-export", action="store_true", help="train the final model but do not write ONNX")
+    p.add_argument("--models-dir", type=Path, default=MODELS, help="where injection/ and embedder/ are written")
     p.add_argument("--delta-out", type=Path, help="save the final model's fine-tuned weights (fp16) here")
     p.add_argument("--results", type=Path, default=REPO / "build" / "guard" / "results.json")
     p.add_argument("--budget-s", type=float, default=0, help="skip optional steps that would not fit (0: no limit)")
@@ -86,7 +87,7 @@ def main() -> None:
     if args.export_embedder:
         from guard_training import export
 
-        path = export.export_embedder(base, MODELS / "embedder")
+        path = export.export_embedder(base, args.models_dir / "embedder")
         print("embedder:", path, f"{path.stat().st_size / 1e6:.1f} MB")
         return
     write_synthetic(SYNTHETIC_FILE)

@@ -18,8 +18,6 @@ from . import finetune
 from .data import is_synthetic
 from .metrics import choose_threshold, format_table, per_source, pooled
 
-MODELS = Path(__file__).resolve().parents[2] / "services" / "guard" / "models"
-
 
 class Runner:
     def __init__(self, args, base: Path, rows: list[dict], t0: float) -> None:
@@ -114,7 +112,7 @@ class Runner:
 
         from .export import export_classifier
 
-        out = MODELS / "injection"
+        out = self.args.models_dir / "injection"
         settings = {"window_tokens": cfg.window, "stride_tokens": cfg.stride, "train": cfg.as_dict()}
         path = export_classifier(model, self.base, out, settings)
         self.log(f"exported {path} ({path.stat().st_size / 1e6:.1f} MB)")
