@@ -9,7 +9,7 @@ up:
 
 # Every test tier: unit, integration (real NATS, real Postgres), e2e (all services as processes).
 test *args:
-    {{python}} -m pytest -q -ra {{args}}
+    {{python}} -m pytest -q -ra --durations=10 {{args}}
 
 test-unit *args:
     {{python}} -m pytest -q tests/unit {{args}}
