@@ -7,7 +7,6 @@ down is delivered once it is back. Publishing twice is harmless: caches keep the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -57,6 +56,7 @@ class OutboxRelay:
         self._nc: Client | None = None
         self._kv: KeyValue | None = None
         self._failing = False
+        self._stopping = False
         self.delivered = 0
 
     def wake(self) -> None:
@@ -67,18 +67,24 @@ class OutboxRelay:
         return self._nc is not None and self._nc.is_connected
 
     async def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Finish the batch in flight (up to ``grace`` seconds), then close the connection."""
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            self._stopping = True
+            self._wake.set()
+            done, _ = await asyncio.wait({self._task}, timeout=grace)
+            if not done:
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=grace)
             self._task = None
         if self._nc is not None and not self._nc.is_closed:
             await self._nc.close()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 while await self.relay_once() >= self._batch:
                     pass
@@ -91,10 +97,16 @@ class OutboxRelay:
                 if not self._failing:
                     log.warning("outbox relay paused: %s", type(exc).__name__)
                 self._failing = True
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.poll_interval):
-                    await self._wake.wait()
-            self._wake.clear()
+            await self._sleep()
+
+    async def _sleep(self) -> None:
+        # asyncio.wait, not wait_for/timeout: on Python 3.11 those can swallow a cancel that races the timeout.
+        waiter = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=self.poll_interval)
+        finally:
+            waiter.cancel()
+        self._wake.clear()
 
     async def relay_once(self) -> int:
         """Publish one batch of pending rows; returns how many went out."""
