@@ -9,11 +9,9 @@ from services.runner import SERVICES
 
 
 def _add_project_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    try:  # DEV-ONLY: strict before merge
-        from services.control.cli import add_parsers as add_control_parsers
-        add_control_parsers(sub)
-    except ImportError:
-        pass
+    from services.control.cli import add_parsers as add_control_parsers
+
+    add_control_parsers(sub)
     from services.guard.scan_cli import add_parser as add_scan_parser
 
     add_scan_parser(sub)

@@ -1,19 +1,22 @@
 """Audit: a durable JetStream consumer that writes every event once and acknowledges only after the commit.
 
-Events are fetched in batches and each batch is one multi-row insert in one transaction. A database error leaves
+Events are pulled in batches and each batch is one multi-row insert in one transaction. A database error leaves
 the batch unacknowledged (nack with a delay) so JetStream redelivers it; a duplicate delivery is absorbed by the
 unique event id. Nothing is lost across restarts of this service or of NATS.
+
+The pull loop is our own rather than a FastStream subscriber: FastStream 0.7.8's pull consumer lets nats-py's
+fetch timeout escape on an idle stream and logs a traceback every few seconds (its supervisor then restarts it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Annotated, Any
 
-from faststream import Context, FastStream
-from faststream.middlewares import AckPolicy
-from faststream.nats import JStream, PullSub
-from faststream.nats.message import NatsBatchMessage
+import nats.errors
+from faststream import FastStream
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig
 from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -31,6 +34,8 @@ from libs.common.settings import Settings
 log = logging.getLogger(__name__)
 RETRY_DELAY_S = 2.0
 BATCH = 256
+# A fetch returns when the batch is full or after this long, so an event is stored within about this delay.
+FETCH_WAIT_S = 0.5
 
 
 async def store(sessions: async_sessionmaker[AsyncSession], events: list[AuditEvent]) -> int:
@@ -45,45 +50,66 @@ async def store(sessions: async_sessionmaker[AsyncSession], events: list[AuditEv
         return result.rowcount or 0
 
 
+async def write_batch(sessions: async_sessionmaker[AsyncSession], msgs: list[Msg]) -> None:
+    events = []
+    for msg in msgs:
+        try:
+            events.append(AuditEvent.model_validate_json(msg.data))
+        except ValidationError:
+            # A malformed event can never be written: terminate it instead of redelivering it forever.
+            log.error("dropping a malformed audit event (subject %s)", msg.subject)
+            await msg.term()
+    try:
+        await store(sessions, events)
+    except Exception:
+        log.exception("%d audit events not stored yet; they will be redelivered", len(events))
+        for msg in msgs:
+            if not msg._ackd:
+                await msg.nak(delay=RETRY_DELAY_S)
+        return
+    for msg in msgs:
+        if not msg._ackd:
+            await msg.ack()
+
+
+async def consume(js: JetStreamContext, sessions: async_sessionmaker[AsyncSession]) -> None:
+    psub = await js.pull_subscribe(
+        subjects.AUDIT_SUBJECTS,
+        durable=subjects.AUDIT_DURABLE,
+        stream=subjects.AUDIT_STREAM,
+        # Messages handed to a consumer that died unacknowledged come back after ack_wait.
+        config=ConsumerConfig(ack_wait=10, max_ack_pending=4 * BATCH),
+    )
+    while True:
+        try:
+            msgs = await psub.fetch(BATCH, timeout=FETCH_WAIT_S)
+        except (TimeoutError, nats.errors.TimeoutError):
+            continue  # nothing to write
+        except Exception:  # the consumer must outlive any hiccup; what it has not acked is redelivered
+            log.warning("audit fetch failed; retrying", exc_info=True)
+            await asyncio.sleep(0.5)
+            continue
+        await write_batch(sessions, msgs)
+
+
 def build_app(settings: Settings) -> FastStream:
     broker = make_broker(settings, "audit")
     app = FastStream(broker)
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
+    tasks: list[asyncio.Task[None]] = []
 
-    @broker.subscriber(
-        subjects.AUDIT_SUBJECTS,
-        stream=JStream(subjects.AUDIT_STREAM, declare=False),
-        durable=subjects.AUDIT_DURABLE,
-        pull_sub=PullSub(batch_size=BATCH, timeout=0.5, batch=True),  # a fetch returns a batch when full or after 0.5 s
-        # Messages handed to a consumer that died unacknowledged come back after ack_wait.
-        config=ConsumerConfig(ack_wait=10, max_ack_pending=4 * BATCH),
-        ack_policy=AckPolicy.MANUAL,
-    )
-    async def write_events(_: list[Any], msg: Annotated[NatsBatchMessage, Context("message")]) -> None:
-        events = []
-        for raw in msg.raw_message:
-            try:
-                events.append(AuditEvent.model_validate_json(raw.data))
-            except ValidationError:
-                # A malformed event can never be written: terminate it instead of redelivering it forever.
-                log.error("dropping a malformed audit event (subject %s)", raw.subject)
-                await raw.term()
-        try:
-            await store(sessions, events)
-        except Exception:
-            log.exception("%d audit events not stored yet; they will be redelivered", len(events))
-            await msg.nack(delay=RETRY_DELAY_S)
-            return
-        await msg.ack()
-
-    @app.on_startup
+    @app.after_startup
     async def start() -> None:
-        nc = await broker.connect()
-        await ensure_audit_stream(nc.jetstream())
+        js = broker.connection.jetstream()
+        await ensure_audit_stream(js)
+        tasks.append(asyncio.create_task(consume(js, sessions), name="audit-consumer"))
 
     @app.on_shutdown
     async def stop() -> None:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await engine.dispose()
 
     return app
