@@ -35,3 +35,7 @@ bench-keys:
 # Guard quality on the development data, per source.
 eval:
     {{python}} scripts/eval_guard.py
+
+# Gateway vs LiteLLM Proxy vs direct, one run (needs the proxy venv described in the script's docstring).
+bench-vs-litellm:
+    {{python}} scripts/bench_vs_litellm_proxy.py
