@@ -27,7 +27,7 @@ class PolicyDetector:
         self.judge_margin = judge_margin
 
     @classmethod
-    def build(cls, config: GuardConfig) -> "PolicyDetector":
+    def build(cls, config: GuardConfig) -> PolicyDetector:
         from services.guard.engine import embedder as embedder_module
 
         embedder = embedder_module.Embedder.load(config.embedder_model_path)
@@ -88,5 +88,7 @@ class PolicyDetector:
             return False
         grey = abs(match.similarity - self.threshold) <= self.judge_margin
         if self.judge is not None and grey:
-            return self.judge.violates(text, match)
+            verdict = self.judge.violates(text, match)
+            if verdict is not None:
+                return verdict
         return match.similarity >= self.threshold
