@@ -62,7 +62,7 @@ class PolicyDetector:
         matches = self.index.search(self.embedder.embed(texts), k=3)
         best_sim = max((m[0].similarity for m in matches if m), default=0.0)
         findings: list[Finding] = []
-        for text, found, (item, view, s, e) in zip(texts, matches, owners):
+        for text, found, (item, view, s, e) in zip(texts, matches, owners, strict=True):
             for match in found:
                 if not self._violates(text, match):
                     continue
