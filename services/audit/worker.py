@@ -11,6 +11,7 @@ fetch timeout escape on an idle stream and logs a traceback every few seconds (i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import nats.errors
@@ -72,24 +73,52 @@ async def write_batch(sessions: async_sessionmaker[AsyncSession], msgs: list[Msg
             await msg.ack()
 
 
-async def consume(js: JetStreamContext, sessions: async_sessionmaker[AsyncSession]) -> None:
-    psub = await js.pull_subscribe(
-        subjects.AUDIT_SUBJECTS,
-        durable=subjects.AUDIT_DURABLE,
-        stream=subjects.AUDIT_STREAM,
-        # Messages handed to a consumer that died unacknowledged come back after ack_wait.
-        config=ConsumerConfig(ack_wait=10, max_ack_pending=4 * BATCH),
-    )
-    while True:
-        try:
-            msgs = await psub.fetch(BATCH, timeout=FETCH_WAIT_S)
-        except (TimeoutError, nats.errors.TimeoutError):
-            continue  # nothing to write
-        except Exception:  # the consumer must outlive any hiccup; what it has not acked is redelivered
-            log.warning("audit fetch failed; retrying", exc_info=True)
-            await asyncio.sleep(0.5)
-            continue
-        await write_batch(sessions, msgs)
+class AuditConsumer:
+    """The pull loop. Stopped with a flag and an explicit unsubscribe: on Python 3.11 a cancel that lands as
+    nats-py's fetch times out can be lost, and a pull subscription left subscribed makes the connection's drain
+    wait out its whole timeout (nats-py never marks fetched messages done)."""
+
+    def __init__(self, js: JetStreamContext, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._js = js
+        self._sessions = sessions
+        self._stop = asyncio.Event()
+        self._psub: JetStreamContext.PullSubscription | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._psub = await self._js.pull_subscribe(
+            subjects.AUDIT_SUBJECTS,
+            durable=subjects.AUDIT_DURABLE,
+            stream=subjects.AUDIT_STREAM,
+            # Messages handed to a consumer that died unacknowledged come back after ack_wait.
+            config=ConsumerConfig(ack_wait=10, max_ack_pending=4 * BATCH),
+        )
+        self._task = asyncio.create_task(self._run(self._psub), name="audit-consumer")
+
+    async def _run(self, psub: JetStreamContext.PullSubscription) -> None:
+        while not self._stop.is_set():
+            try:
+                msgs = await psub.fetch(BATCH, timeout=FETCH_WAIT_S)
+            except (TimeoutError, nats.errors.TimeoutError):
+                continue  # nothing to write
+            except Exception:  # the consumer must outlive any hiccup; what it has not acked is redelivered
+                if self._stop.is_set():
+                    break
+                log.warning("audit fetch failed; retrying", exc_info=True)
+                await asyncio.sleep(0.5)
+                continue
+            await write_batch(self._sessions, msgs)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            _, pending = await asyncio.wait([self._task], timeout=4 * FETCH_WAIT_S)
+            for task in pending:
+                task.cancel()
+        if self._psub is not None:
+            # Ends only this process's interest: the durable consumer stays on the server and keeps our place.
+            with contextlib.suppress(Exception):
+                await self._psub.unsubscribe()
 
 
 def build_app(settings: Settings) -> FastStream:
@@ -97,19 +126,20 @@ def build_app(settings: Settings) -> FastStream:
     app = FastStream(broker)
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
-    tasks: list[asyncio.Task[None]] = []
+    consumers: list[AuditConsumer] = []
 
     @app.after_startup
     async def start() -> None:
         js = broker.connection.jetstream()
         await ensure_audit_stream(js)
-        tasks.append(asyncio.create_task(consume(js, sessions), name="audit-consumer"))
+        consumer = AuditConsumer(js, sessions)
+        await consumer.start()
+        consumers.append(consumer)
 
     @app.on_shutdown
     async def stop() -> None:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        while consumers:
+            await consumers.pop().stop()
         await engine.dispose()
 
     return app
