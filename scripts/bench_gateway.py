@@ -2,7 +2,8 @@
 
 Starts an embedded NATS, SQLite, the five services as processes and an OpenAI-compatible upstream process, then
 sends N sequential chat requests alternately to the upstream directly and through the gateway (full screening on),
-and prints p50/p90/p99 for both and the gateway's added latency. Usage: just bench  (or: python scripts/bench_gateway.py -n 200)
+and prints p50/p90/p99 for both and the gateway's added latency.
+Usage: just bench  (or: python scripts/bench_gateway.py -n 200)
 """
 
 from __future__ import annotations

@@ -57,11 +57,11 @@ async def time_pipeline(p: GuardPipeline, text: str, n: int) -> list[float]:
 
 
 def time_baseline(text: str, n: int) -> list[float]:
+    import logging
+
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 
     from services.guard.engine.presidio_setup import BlankSpacyNlpEngine
-
-    import logging
 
     # Stock Presidio's email recognizer tries to fetch the public suffix list (unreachable here): mute its trace.
     logging.getLogger("tldextract").setLevel(logging.CRITICAL)
@@ -93,7 +93,7 @@ async def main() -> None:
         print(f"pipeline  1,000 chars: p50 {statistics.median(short):6.2f} ms  p95 {pct(short, 95):6.2f} ms"
               f"   10,000 chars: p95 {pct(long, 95):7.2f} ms")
     b_short, b_long = time_baseline(prompt(1000), args.n), time_baseline(prompt(10000), args.n // 4)
-    print(f"\nbaseline (stock Presidio AnalyzerEngine, all predefined recognizers, one pass over the user text)")
+    print("\nbaseline (stock Presidio AnalyzerEngine, all predefined recognizers, one pass over the user text)")
     print(f"baseline  1,000 chars: p50 {statistics.median(b_short):6.2f} ms  p95 {pct(b_short, 95):6.2f} ms"
           f"   10,000 chars: p95 {pct(b_long, 95):7.2f} ms")
     print(f"ratio pipeline[last]/baseline: p50@1k {statistics.median(short) / statistics.median(b_short):.2f}  "

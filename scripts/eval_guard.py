@@ -49,7 +49,7 @@ async def eval_injection(pipeline: GuardPipeline, path: Path, limit: int | None)
     print(f"{'source':18} {'attacks':>7} {'recall':>7} {'benign':>7} {'FPR':>7}")
     total = [0, 0, 0, 0]
     for source, s in sorted(stats.items()):
-        total = [a + b for a, b in zip(total, s)]
+        total = [a + b for a, b in zip(total, s, strict=True)]
         print(f"{source:18} {s[0]:7} {_r(s[1], s[0]):>7} {s[2]:7} {_r(s[3], s[2]):>7}")
     print(f"{'ALL':18} {total[0]:7} {_r(total[1], total[0]):>7} {total[2]:7} {_r(total[3], total[2]):>7}")
 
@@ -59,7 +59,7 @@ def _r(a: int, b: int) -> str:
 
 
 async def eval_pii(pipeline: GuardPipeline, path: Path) -> None:
-    data = json.loads(path.read_text())
+    data = json.loads(path.read_text())  # noqa: ASYNC240 (a one-off read in a script)
     found: collections.Counter = collections.Counter()
     total: collections.Counter = collections.Counter()
     for item in data:

@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     otel_exporter: Literal["none", "console", "otlp"] = "none"
 
     @model_validator(mode="after")
-    def _secrets_required_in_production(self) -> "Settings":
+    def _secrets_required_in_production(self) -> Settings:
         if self.env == "production":
             missing = [n for n in ("admin_token", "kek") if getattr(self, n) is None]
             if missing:

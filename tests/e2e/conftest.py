@@ -92,4 +92,5 @@ def _wait_until_serving(gw: Gateway, timeout: float = 120) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise RuntimeError(f"gateway never served a request: {last.status_code if last else None} {last.text if last else ''}")
+    detail = f"{last.status_code} {last.text}" if last is not None else "no answer"
+    raise RuntimeError(f"gateway never served a request: {detail}")

@@ -138,7 +138,9 @@ def test_model_the_key_does_not_allow_is_403(gateway: Gateway, key: str) -> None
         (b'[1, 2, 3]', 400, "JSON object"),
     ],
 )
-def test_malformed_body_gets_a_clear_4xx(gateway: Gateway, key: str, content: bytes, status: int, fragment: str) -> None:
+def test_malformed_body_gets_a_clear_4xx(
+    gateway: Gateway, key: str, content: bytes, status: int, fragment: str
+) -> None:
     resp = httpx.post(
         f"{gateway.ingress_url}/v1/chat/completions", content=content,
         headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"}, timeout=10,

@@ -43,4 +43,5 @@ def test_changed_policy_file_is_reindexed(index) -> None:
     [matches] = index.search(emb.embed(["assigned by seniority"]), k=1)
     assert "seniority" in matches[0].rule.text
     col = index.client.collections.get(index.name)
-    assert {o.properties["content_hash"] for o in col.iterator()} == {parse_policy("p.md", doc.replace("lottery", "seniority")).content_hash}
+    changed = parse_policy("p.md", doc.replace("lottery", "seniority"))
+    assert {o.properties["content_hash"] for o in col.iterator()} == {changed.content_hash}

@@ -33,7 +33,7 @@ class DecodedView:
     end: int
     text: NormalizedText
 
-    def to_original(self, start: int, end: int) -> tuple[int, int]:  # noqa: ARG002 - same signature as the text's
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
         return self.start, self.end
 
 

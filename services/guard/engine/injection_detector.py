@@ -14,6 +14,7 @@ from libs.common.messages import Finding
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.detector import INJECTION, Detection, ScreenItem, threshold_risk
 
+
 class InjectionScorer(Protocol):
     def score(self, texts: list[str]) -> list[float]: ...
 
@@ -26,7 +27,7 @@ class InjectionDetector:
         self.threshold = threshold
 
     @classmethod
-    def build(cls, config: GuardConfig) -> "InjectionDetector":
+    def build(cls, config: GuardConfig) -> InjectionDetector:
         # Imported here: the classifier module and its onnx weights are optional until they are shipped.
         from services.guard.engine import injection
 
@@ -50,7 +51,7 @@ class InjectionDetector:
         scores = [float(x) for x in self.classifier.score(texts)]
         best = max(scores)
         findings: dict[int, Finding] = {}
-        for score, (n, item, view, s, e) in zip(scores, owners):
+        for score, (n, item, view, s, e) in zip(scores, owners, strict=True):
             if score < self.threshold:
                 continue
             start, end = item.finding_span(view, s, e)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from libs.common.messages import Category, Finding
 from presidio_analyzer import AnalyzerEngine
 
+from libs.common.messages import Category, Finding
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.credentials import SECRET_ENTITIES
 from services.guard.engine.detector import PII, Detection, ScreenItem
@@ -39,7 +39,7 @@ class PiiDetector:
         self.min_score = min_score
 
     @classmethod
-    def build(cls, config: GuardConfig) -> "PiiDetector":
+    def build(cls, config: GuardConfig) -> PiiDetector:
         analyzer, has_ner = build_analyzer(config)
         entities = list(config.pii_entities or (*PATTERN_ENTITIES, *(NER_ENTITIES if has_ner else ())))
         return cls(analyzer, entities, config.pii_min_score)

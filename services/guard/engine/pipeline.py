@@ -54,7 +54,7 @@ class GuardPipeline:
             if config.executor == "thread" else None
 
     @classmethod
-    def build(cls, config: GuardConfig | None = None) -> "GuardPipeline":
+    def build(cls, config: GuardConfig | None = None) -> GuardPipeline:
         config = config or GuardConfig()
         detectors, unavailable = build_detectors(config)
         for name, why in unavailable.items():
@@ -124,4 +124,4 @@ class GuardPipeline:
         )
 
 
-__all__ = ["GuardPipeline", "Verdict", "GuardConfig", "INJECTION", "PII", "POLICY"]
+__all__ = ["INJECTION", "PII", "POLICY", "GuardConfig", "GuardPipeline", "Verdict"]

@@ -52,7 +52,7 @@ def _rule(rule_id: str, title: str, section: str, source: str) -> PolicyRule:
     pieces = _LIST.split(section)
     prose = re.sub(r"\s+", " ", pieces[0]).strip()
     lists: dict[str, tuple[str, ...]] = {"violations": (), "allowed": ()}
-    for name, block in zip(pieces[1::2], pieces[2::2]):
+    for name, block in zip(pieces[1::2], pieces[2::2], strict=True):
         lists[name.lower()] += _bullets(block)
     return PolicyRule(rule_id, title, prose, source, lists["violations"], lists["allowed"])
 

@@ -40,7 +40,7 @@ class PolicyIndex(Protocol):
 def rank(rows: list[tuple[PolicyRule, str, bool]], sims: np.ndarray, k: int) -> list[RuleMatch]:
     """Per-rule best violating and best allowed similarity from one row of similarities."""
     best: dict[str, list] = {}
-    for (rule, chunk, violation), sim in zip(rows, sims.tolist()):
+    for (rule, chunk, violation), sim in zip(rows, sims.tolist(), strict=True):
         entry = best.setdefault(rule.rule_id, [rule, -1.0, -1.0, ""])
         if violation and sim > entry[1]:
             entry[1], entry[3] = sim, chunk

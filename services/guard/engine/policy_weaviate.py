@@ -23,7 +23,7 @@ class WeaviatePolicyIndex:
         self._rules: dict[str, PolicyRule] = {}
 
     @classmethod
-    def connect(cls, config: GuardConfig) -> "WeaviatePolicyIndex":
+    def connect(cls, config: GuardConfig) -> WeaviatePolicyIndex:
         import weaviate
 
         url = urlparse(config.weaviate_url or "")
@@ -67,7 +67,7 @@ class WeaviatePolicyIndex:
             rows = [(r, t, v) for r in doc.rules for t, v in r.chunks()]
             vectors = embedder.embed([t for _, t, _ in rows])
             with col.batch.dynamic() as batch:
-                for (rule, text, violation), vec in zip(rows, vectors):
+                for (rule, text, violation), vec in zip(rows, vectors, strict=True):
                     batch.add_object(properties={
                         "rule_id": rule.rule_id, "title": rule.title, "text": rule.text, "chunk": text,
                         "kind": "violation" if violation else "allowed", "source": source,

@@ -39,6 +39,6 @@ class BagOfWordsEmbedder:
         for i, text in enumerate(texts):
             for word in text.lower().replace(".", " ").replace(",", " ").split():
                 if len(word) > 3:
-                    out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % 384] += 1.0
+                    out[i, int(hashlib.md5(word.encode(), usedforsecurity=False).hexdigest(), 16) % 384] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1, norms)

@@ -107,7 +107,7 @@ async def test_failing_detector_fails_closed_unless_fail_open(pii_detector, clas
 
 async def test_pipeline_builds_without_model_files_and_reports_them_unavailable(monkeypatch) -> None:
     p = GuardPipeline.build(GuardConfig(detectors=["pii", "injection"], injection_model_path="/nonexistent"))
-    assert [d.name for d in p.detectors][0] == "pii"
+    assert p.detectors[0].name == "pii"
     v = await p.screen_text("my email is x.y@example.com", KeyProfile())
     assert v.assessment.violated_rule == "PII Detection"
     p.close()

@@ -30,7 +30,8 @@ def test_rules_are_split_by_heading_with_their_examples() -> None:
     assert [r.rule_id for r in doc.rules] == ["HR-1", "SEC-2"]
     hr1 = doc.rules[0]
     assert hr1.title == "Compensation" and hr1.text.startswith("Individual salaries are confidential.")
-    assert hr1.violations == ("how much does my colleague earn",) and hr1.allowed == ("typical salary for a data analyst",)
+    assert hr1.violations == ("how much does my colleague earn",)
+    assert hr1.allowed == ("typical salary for a data analyst",)
     assert "Violations" not in hr1.text
 
 
