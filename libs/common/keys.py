@@ -50,7 +50,7 @@ class KeyRing:
         self.primary = next(iter(keks))
 
     @classmethod
-    def parse(cls, spec: str) -> "KeyRing":
+    def parse(cls, spec: str) -> KeyRing:
         """``base64`` (id "k1") or ``id1:base64,id2:base64``."""
         keks: dict[str, bytes] = {}
         for i, part in enumerate(p.strip() for p in spec.split(",") if p.strip()):
