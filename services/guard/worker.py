@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 
 from faststream import FastStream
@@ -15,13 +16,20 @@ from libs.common.settings import Settings
 from services.guard.service import Guard, Pipeline
 
 
-def default_pipeline() -> Pipeline:
+def default_pipeline(settings: Settings) -> Pipeline:
+    from services.guard.engine.config import GuardConfig
     from services.guard.engine.pipeline import GuardPipeline
 
-    return GuardPipeline.build()
+    config = GuardConfig()
+    if settings.env == "production" and "GW_GUARD_REQUIRE_ALL_DETECTORS" not in os.environ:
+        # In production a detector that cannot load stops the guard instead of screening with less.
+        config = config.model_copy(update={"require_all_detectors": True})
+    return GuardPipeline.build(config)
 
 
-def build_app(settings: Settings, make_pipeline: Callable[[], Pipeline] = default_pipeline) -> FastStream:
+def build_app(
+    settings: Settings, make_pipeline: Callable[[Settings], Pipeline] = default_pipeline
+) -> FastStream:
     broker = make_broker(settings, "guard")
     app = FastStream(broker)
     state: dict[str, Guard] = {}
@@ -38,7 +46,7 @@ def build_app(settings: Settings, make_pipeline: Callable[[], Pipeline] = defaul
     @app.on_startup
     async def start() -> None:
         # Models load before the subscribers start, so the first request is not the slow one.
-        pipeline = await asyncio.to_thread(make_pipeline)
+        pipeline = await asyncio.to_thread(make_pipeline, settings)
         nc = await broker.connect()
         js = nc.jetstream()
         await ensure_audit_stream(js)
