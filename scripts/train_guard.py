@@ -47,6 +47,7 @@ def parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--eval-only", action="store_true", help="score dev data with the committed ONNX model")
     p.add_argument("--export-embedder", action="store_true", help="export all-MiniLM-L6-v2 to models/embedder")
+    p.add_argument("--embedder-layers", type=int, default=3, help="layers of all-MiniLM-L6-v2 the embedder keeps")
     p.add_argument("--export-from-delta", nargs="+", type=Path, help="export a saved fine-tuned delta, no training")
     p.add_argument("--base-model")
     p.add_argument("--device", default="auto")
@@ -87,7 +88,7 @@ def main() -> None:
     if args.export_embedder:
         from guard_training import export
 
-        path = export.export_embedder(base, args.models_dir / "embedder")
+        path = export.export_embedder(base, args.models_dir / "embedder", args.embedder_layers)
         print("embedder:", path, f"{path.stat().st_size / 1e6:.1f} MB")
         return
     write_synthetic(SYNTHETIC_FILE)

