@@ -28,7 +28,7 @@ bench:
     {{python}} scripts/bench_gateway.py
     {{python}} scripts/bench_guard.py
 
-# Revocation propagation to two running key caches.
+# Revocation propagation: DELETE returning -> first 401 at two running ingress processes, over 50 keys.
 bench-keys:
     {{python}} scripts/bench_keys.py
 
@@ -39,3 +39,12 @@ eval:
 # Gateway vs LiteLLM Proxy vs direct, one run (needs the proxy venv described in the script's docstring).
 bench-vs-litellm:
     {{python}} scripts/bench_vs_litellm_proxy.py
+
+# Train the injection classifier (and export both ONNX models); a GPU is strongly advised. Add --cv 5 --loso to evaluate.
+train-guard *args:
+    .venv/bin/uv sync --group train --inexact
+    {{python}} scripts/train_guard.py {{args}}
+
+# Score the dev data with the committed injection model (CPU, no torch): per-source table and latency.
+eval-injection:
+    {{python}} scripts/train_guard.py --eval-only
