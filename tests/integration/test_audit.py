@@ -52,14 +52,19 @@ def event(prefix: str, i: int) -> AuditEvent:
                       status=400, assessment=assessment)
 
 
-async def test_events_survive_a_restart_of_the_audit_service_exactly_once(nats_server: Any, database_url: str,
-                                                                       db: Any) -> None:
-    settings = Settings(nats_url=nats_server.url, database_url=database_url)
+@pytest.fixture
+async def bus(nats_server: Any, database_url: str) -> Any:
+    """A publisher's JetStream context with the audit stream in place, and the settings an audit service uses."""
     nc = await connect(nats_server.url, "publisher")
     js = nc.jetstream()
     await ensure_audit_stream(js)
-    publisher = AuditPublisher(js)
+    yield js, Settings(nats_url=nats_server.url, database_url=database_url)
+    await nc.close()
 
+
+async def test_events_survive_a_restart_of_the_audit_service_exactly_once(bus: Any, db: Any) -> None:
+    js, settings = bus
+    publisher = AuditPublisher(js)
     app = build_app(settings)
     await app.start()
     for i in range(100):
@@ -78,32 +83,23 @@ async def test_events_survive_a_restart_of_the_audit_service_exactly_once(nats_s
         assert await wait_for_rows(db, "restart", 200, timeout=40) == 200
     finally:
         await app.stop()
-        await nc.close()
 
 
-async def test_a_republished_event_is_stored_once(nats_server: Any, database_url: str, db: Any) -> None:
-    settings = Settings(nats_url=nats_server.url, database_url=database_url)
-    nc = await connect(nats_server.url, "publisher")
-    js = nc.jetstream()
-    await ensure_audit_stream(js)
-    e = event("dup", 0)
+async def test_a_republished_event_is_stored_once(bus: Any, db: Any) -> None:
+    js, settings = bus
     app = build_app(settings)
     await app.start()
     try:
         for _ in range(3):
             # A retried publish outside JetStream's dedupe window, as after a long outage.
-            await js.publish("gw.v1.audit.blocked", e.model_dump_json().encode())
+            await js.publish("gw.v1.audit.blocked", event("dup", 0).model_dump_json().encode())
         assert await wait_for_rows(db, "dup", 1) == 1
     finally:
         await app.stop()
-        await nc.close()
 
 
-async def test_stored_findings_hold_no_matched_text(nats_server: Any, database_url: str, db: Any) -> None:
-    settings = Settings(nats_url=nats_server.url, database_url=database_url)
-    nc = await connect(nats_server.url, "publisher")
-    js = nc.jetstream()
-    await ensure_audit_stream(js)
+async def test_stored_findings_hold_no_matched_text(bus: Any, db: Any) -> None:
+    js, settings = bus
     app = build_app(settings)
     await app.start()
     try:
@@ -116,4 +112,3 @@ async def test_stored_findings_hold_no_matched_text(nats_server: Any, database_u
                                  "rule": None}]
     finally:
         await app.stop()
-        await nc.close()
