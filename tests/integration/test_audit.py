@@ -87,12 +87,13 @@ async def test_events_survive_a_restart_of_the_audit_service_exactly_once(bus: A
 
 async def test_a_republished_event_is_stored_once(bus: Any, db: Any) -> None:
     js, settings = bus
+    payload = event("dup", 0).model_dump_json().encode()  # one event: one event id
     app = build_app(settings)
     await app.start()
     try:
         for _ in range(3):
             # A retried publish outside JetStream's dedupe window, as after a long outage.
-            await js.publish("gw.v1.audit.blocked", event("dup", 0).model_dump_json().encode())
+            await js.publish("gw.v1.audit.blocked", payload)
         assert await wait_for_rows(db, "dup", 1) == 1
     finally:
         await app.stop()
