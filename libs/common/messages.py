@@ -148,6 +148,25 @@ class ScanText(Message):
     profile: KeyProfile = Field(default_factory=KeyProfile)
 
 
+class ScreenResponse(Message):
+    """router -> guard (request-reply): check a provider's answer (each choice's text) for leaked PII and secrets."""
+
+    request_id: str
+    key_id: str
+    texts: list[str]
+    profile: KeyProfile = Field(default_factory=KeyProfile)
+
+
+class ResponseVerdict(Message):
+    """guard -> router: return the answer (``texts``, redacted where the profile says so) or withhold it."""
+
+    request_id: str
+    forward: bool
+    assessment: SecurityAssessment
+    texts: list[str] | None = None
+    failed_detector: str | None = None
+
+
 # --- replies on the ingress inbox ---------------------------------------------------------------------------------
 
 
@@ -175,6 +194,8 @@ class Blocked(Message):
     kind: Literal["blocked"] = "blocked"
     request_id: str
     assessment: SecurityAssessment
+    # "response": the request passed, but the provider's answer leaked something and was withheld.
+    stage: Literal["request", "response"] = "request"
 
 
 class Failed(Message):

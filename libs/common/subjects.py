@@ -7,6 +7,8 @@ Services import names from here and nowhere else, so a rename is one edit and a 
 SCREEN_CHAT = "gw.v1.chat.screen"
 ROUTE_CHAT = "gw.v1.chat.route"
 SCAN_TEXT = "gw.v1.scan"
+# router -> guard (request-reply): a provider's answer, checked for leaked PII and secrets before it is returned.
+SCREEN_RESPONSE = "gw.v1.chat.screen_response"
 # Ingress publishes here when a streaming client goes away; the router cancels the upstream call.
 CANCEL_PREFIX = "gw.v1.chat.cancel"
 

@@ -23,9 +23,11 @@ from libs.common.messages import (
     Failed,
     KeyProfile,
     Message,
+    ResponseVerdict,
     RouteChat,
     ScanText,
     ScreenChat,
+    ScreenResponse,
     SecurityAssessment,
 )
 
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 class Pipeline(Protocol):
     async def screen_chat(self, body: dict[str, Any], profile: KeyProfile) -> Any: ...
     async def screen_text(self, text: str, profile: KeyProfile) -> Any: ...
+    async def screen_response(self, text: str, profile: KeyProfile) -> Any: ...
 
 
 UNSCREENED = SecurityAssessment(is_safe=True, reason="not screened: screening failed and the profile is fail-open")
@@ -95,6 +98,32 @@ class Guard:
             body = {"messages": req.messages or []}
             verdict = await asyncio.wait_for(self._pipeline.screen_chat(body, req.profile), self._timeout)
         return verdict.assessment
+
+    async def screen_response(self, req: ScreenResponse) -> ResponseVerdict:
+        """A provider's answer: every choice's text checked for leaked PII and secrets; fails closed."""
+        try:
+            verdicts = await asyncio.wait_for(
+                asyncio.gather(*(self._pipeline.screen_response(t, req.profile) for t in req.texts)), self._timeout
+            )
+        except Exception as exc:
+            failure = "timeout" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__
+            assessment = SecurityAssessment(is_safe=False, violated_rule="Screening Failed", reason=failure)
+            return ResponseVerdict(request_id=req.request_id, forward=req.profile.fail_open, assessment=assessment,
+                                   texts=req.texts if req.profile.fail_open else None, failed_detector=failure)
+        if not verdicts:  # an answer without text (tool calls only)
+            return ResponseVerdict(request_id=req.request_id, forward=True,
+                                   assessment=SecurityAssessment(is_safe=True), texts=[])
+        forward = all(v.forward for v in verdicts)
+        # Report the verdict that withheld the answer, else the first with findings.
+        worst = next((v for v in verdicts if not v.forward), None) or next(
+            (v for v in verdicts if not v.assessment.is_safe), verdicts[0]
+        )
+        return ResponseVerdict(
+            request_id=req.request_id, forward=forward, assessment=worst.assessment,
+            texts=[v.text if v.text is not None else t for v, t in zip(verdicts, req.texts, strict=True)]
+            if forward else None,
+            failed_detector=worst.failed_detector,
+        )
 
     def _emit(
         self, req: ScreenChat, kind: str, decision: str, assessment: SecurityAssessment | None, started: float,

@@ -11,7 +11,7 @@ from faststream.nats import NatsMessage
 
 from libs.common import subjects
 from libs.common.bus import AuditPublisher, ensure_audit_stream, make_broker
-from libs.common.messages import ScanText, ScreenChat, SecurityAssessment
+from libs.common.messages import ResponseVerdict, ScanText, ScreenChat, ScreenResponse, SecurityAssessment
 from libs.common.settings import Settings
 from services.guard.service import Guard, Pipeline
 
@@ -42,6 +42,10 @@ def build_app(
     @broker.subscriber(subjects.SCAN_TEXT, queue=subjects.GUARD_QUEUE)
     async def scan_text(request: ScanText) -> SecurityAssessment:
         return await state["guard"].scan(request)
+
+    @broker.subscriber(subjects.SCREEN_RESPONSE, queue=subjects.GUARD_QUEUE)
+    async def screen_response(request: ScreenResponse) -> ResponseVerdict:
+        return await state["guard"].screen_response(request)
 
     @app.on_startup
     async def start() -> None:

@@ -33,7 +33,13 @@ ACCEPT_GRACE_S = 2.0
 
 def blocked_error(reply: Blocked) -> RequestBlocked:
     a = reply.assessment
-    err = RequestBlocked(f"Request blocked by the gateway: {a.reason or a.violated_rule}.")
+    if reply.stage == "response":
+        err = RequestBlocked(
+            f"The provider's answer was withheld by the gateway: {a.reason or a.violated_rule}.",
+            code="response_blocked",
+        )
+    else:
+        err = RequestBlocked(f"Request blocked by the gateway: {a.reason or a.violated_rule}.")
     err.extra = {"assessment": a.model_dump(mode="json")}
     return err
 

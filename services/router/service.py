@@ -12,24 +12,29 @@ from nats.aio.client import Client
 
 from libs.common import subjects
 from libs.common.bus import AuditPublisher
-from libs.common.errors import AuthenticationFailed, GatewayError
+from libs.common.errors import AuthenticationFailed, GatewayError, ServiceUnavailable
 from libs.common.keycache import KeyCache
 from libs.common.keys import KeyRing
 from libs.common.messages import (
     Accepted,
     AuditEvent,
+    Blocked,
     Completed,
     ErrorInfo,
     Failed,
     KeyRecord,
     Message,
+    ResponseVerdict,
     RouteChat,
+    ScreenResponse,
+    SecurityAssessment,
     StreamChunk,
     StreamEnd,
     Usage,
 )
 from libs.common.settings import Settings
 from services.router import upstream
+from services.router.answers import answer_texts, with_texts
 from services.router.models import provider_error
 
 log = logging.getLogger(__name__)
@@ -75,7 +80,7 @@ class Router:
         started = time.perf_counter()
         await self._reply(inbox, Accepted(request_id=req.request_id))
         provider_key: str | None = None
-        status, usage, detail = 200, None, None
+        status, usage, detail, decision, assessment = 200, None, None, "allowed", None
         try:
             record = self._record(req.key_id)
             if record.provider_key_ciphertext:
@@ -89,7 +94,13 @@ class Router:
             else:
                 response = await self._call(kwargs, provider_key)
                 usage = usage_of(response)
-                await self._reply(inbox, Completed(request_id=req.request_id, response=response))
+                screened, decision, assessment = await self._screen_answer(req, record, response)
+                if screened is None:
+                    status, detail = 400, "response_blocked"
+                    withheld = Blocked(request_id=req.request_id, assessment=assessment, stage="response")
+                    await self._reply(inbox, withheld)
+                else:
+                    await self._reply(inbox, Completed(request_id=req.request_id, response=screened))
         except GatewayError as err:
             status, detail = err.status, err.code
             reply = (
@@ -104,10 +115,38 @@ class Router:
                 AuditEvent(
                     request_id=req.request_id, service="router", kind="completed" if status == 200 else "failed",
                     key_id=req.key_id, tenant=req.tenant, model=req.model, status=status,
-                    decision="allowed", usage=usage, latency_ms=(time.perf_counter() - started) * 1000, detail=detail,
+                    decision=decision, assessment=assessment, usage=usage,
+                    latency_ms=(time.perf_counter() - started) * 1000, detail=detail,
                 ),
                 headers=dict(headers or {}),
             )
+
+    async def _screen_answer(
+        self, req: RouteChat, record: KeyRecord, response: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, str, SecurityAssessment | None]:
+        """(answer to return or None if withheld, audit decision, assessment). Fails closed: an answer that
+        cannot be screened is withheld unless the key's profile is fail-open. Streams are not screened."""
+        located = answer_texts(response)
+        if not located:
+            return response, "allowed", None
+        screen = ScreenResponse(request_id=req.request_id, key_id=req.key_id, texts=[t for _, t in located],
+                                profile=record.profile)
+        try:
+            msg = await self._nc.request(
+                subjects.SCREEN_RESPONSE, screen.model_dump_json().encode(), timeout=self._settings.screen_timeout
+            )
+            verdict = ResponseVerdict.model_validate_json(msg.data)
+        except Exception as exc:
+            if record.profile.fail_open:
+                return response, "logged", None
+            log.error("answer to %s not screened (%s); withheld", req.request_id, type(exc).__name__)
+            raise ServiceUnavailable(
+                "The provider's answer could not be screened, so it was withheld.", code="screening_failed"
+            ) from None
+        if not verdict.forward:
+            return None, "blocked", verdict.assessment
+        screened = with_texts(response, located, verdict.texts or [t for _, t in located])
+        return screened, ("redacted" if screened is not response else "allowed"), verdict.assessment
 
     async def _call(self, kwargs: dict[str, Any], provider_key: str | None) -> dict[str, Any]:
         try:

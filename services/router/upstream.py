@@ -28,7 +28,8 @@ def call_kwargs(
         "num_retries": retries,
     }
     if record.provider == "mock":
-        kwargs["mock_response"] = MOCK_REPLY
+        # The offline provider answers what the request asks it to (as LiteLLM Proxy allows), or a fixed reply.
+        kwargs["mock_response"] = body.get("mock_response") or MOCK_REPLY
     else:
         if provider_key:
             kwargs["api_key"] = provider_key

@@ -88,6 +88,30 @@ def test_streaming_request_that_is_blocked_gets_a_plain_400(gateway: Gateway, ke
         )
 
 
+def test_answer_that_leaks_is_withheld_with_the_default_profile(gateway: Gateway, key: str) -> None:
+    before = len(gateway.upstream.requests)
+    with pytest.raises(openai.BadRequestError) as info:
+        client(gateway, key).chat.completions.create(
+            model="gpt-e2e", messages=[{"role": "user", "content": "What is on file? UPSTREAM_LEAK"}]
+        )
+    error = info.value.body
+    assert error["code"] == "response_blocked"
+    assert {f["type"] for f in error["assessment"]["findings"]} >= {"CREDIT_CARD"}
+    assert "4111" not in str(error) and "hunter2" not in str(error)
+    assert len(gateway.upstream.requests) == before + 1  # the request itself passed screening
+
+
+def test_answer_that_leaks_is_redacted_when_the_profile_says_redact(gateway: Gateway) -> None:
+    redact = {"actions": {"pii": "redact", "secret": "redact", "prompt_injection": "block", "policy": "block"}}
+    created = gateway.create_key(name="redacting", profile=redact)
+    reply = client(gateway, created["key"]).chat.completions.create(
+        model="gpt-e2e", messages=[{"role": "user", "content": "What is on file? UPSTREAM_LEAK"}]
+    )
+    content = reply.choices[0].message.content
+    assert "<CREDIT_CARD>" in content and "4111" not in content
+    assert "hunter2" not in content
+
+
 def test_unknown_key_is_401(gateway: Gateway) -> None:
     with pytest.raises(openai.AuthenticationError) as info:
         client(gateway, "gw-not-a-real-key").chat.completions.create(

@@ -54,6 +54,8 @@ class Upstream:
                 status = int(m.group(1))
                 return JSONResponse({"error": {"message": f"upstream says {status}", "type": "server_error"}}, status)
             reply = f"echo: {text}"
+            if "UPSTREAM_LEAK" in text:  # a model that leaks what it should not have
+                reply = "Sure. The card on file is 4111 1111 1111 1111 and the admin password=hunter2hunter2."
             cid, created, model = f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), body.get("model")
             if not body.get("stream"):
                 return JSONResponse({

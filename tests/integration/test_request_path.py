@@ -32,6 +32,7 @@ from libs.common.messages import (
     KeyRecord,
     RouteChat,
     ScreenChat,
+    ScreenResponse,
     SecurityAssessment,
     StreamChunk,
 )
@@ -50,6 +51,7 @@ class FakeVerdict:
     forward: bool
     body: dict[str, Any] | None
     failed_detector: str | None = None
+    text: str | None = None
 
 
 @dataclass
@@ -73,6 +75,14 @@ class FakePipeline:
     async def screen_text(self, text: str, profile: KeyProfile) -> FakeVerdict:
         return await self.screen_chat({"messages": [{"role": "user", "content": text}]}, profile)
 
+    async def screen_response(self, text: str, profile: KeyProfile) -> FakeVerdict:
+        """An answer holding SECRET is withheld; one holding 4111... has it masked."""
+        if "SECRET" in text:
+            a = SecurityAssessment(is_safe=False, violated_rule="Secret Detection", reason="API_KEY", risk_score=9)
+            return FakeVerdict(a, forward=False, body=None)
+        masked = text.replace("4111 1111 1111 1111", "<CREDIT_CARD>")
+        return FakeVerdict(SecurityAssessment(is_safe=masked == text), forward=True, body=None, text=masked)
+
 
 @dataclass
 class Stack:
@@ -85,13 +95,21 @@ class Stack:
     nc: nats.aio.client.Client
     subs: list[Any] = field(default_factory=list)
 
-    async def start_guard(self, timeout: float = 1.0) -> None:
+    async def start_guard(self, timeout: float = 1.0, answers: bool = True) -> None:
         guard = Guard(self.nc, self.pipeline, None, timeout)
 
         async def on_screen(msg: Any) -> None:
             await guard.handle(ScreenChat.model_validate_json(msg.data), msg.reply, msg.headers)
 
+        async def on_answer(msg: Any) -> None:
+            verdict = await guard.screen_response(ScreenResponse.model_validate_json(msg.data))
+            await msg.respond(verdict.model_dump_json().encode())
+
         self.subs.append(await self.nc.subscribe(subjects.SCREEN_CHAT, queue=subjects.GUARD_QUEUE, cb=on_screen))
+        if answers:
+            self.subs.append(
+                await self.nc.subscribe(subjects.SCREEN_RESPONSE, queue=subjects.GUARD_QUEUE, cb=on_answer)
+            )
 
     async def start_router(self, settings: Settings) -> None:
         keys = KeyCache()
@@ -106,6 +124,7 @@ class Stack:
         self.subs.append(await self.nc.subscribe(subjects.ROUTE_CHAT, queue=subjects.ROUTER_QUEUE, cb=on_route))
 
     async def chat(self, content: str, **extra: Any) -> httpx.Response:
+        await self.nc.flush()  # the server has every subscription made on this connection before ingress publishes
         return await self.http.post(
             "/v1/chat/completions", headers={"Authorization": f"Bearer {self.key}"},
             json={"messages": [{"role": "user", "content": content}], **extra},
@@ -158,6 +177,33 @@ async def test_full_chain_guard_forwards_with_the_ingress_inbox_and_router_repli
     assert resp.status_code == 200, resp.text
     assert "mock reply" in resp.json()["choices"][0]["message"]["content"]
     assert [r.request_id for r in stack.routed] == [resp.headers["x-request-id"]]
+
+
+async def test_answer_leaking_a_secret_is_withheld(stack: Stack) -> None:
+    await stack.start_guard()
+    await stack.start_router(Settings(screen_timeout=1))
+    resp = await stack.chat("tell me the key", mock_response="Sure: the SECRET is here")
+    assert resp.status_code == 400
+    error = resp.json()["error"]
+    assert error["code"] == "response_blocked"
+    assert error["assessment"]["violated_rule"] == "Secret Detection"
+    assert "SECRET" not in resp.text
+
+
+async def test_answer_with_pii_is_returned_redacted(stack: Stack) -> None:
+    await stack.start_guard()
+    await stack.start_router(Settings(screen_timeout=1))
+    resp = await stack.chat("what card is on file?", mock_response="The card is 4111 1111 1111 1111.")
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["choices"][0]["message"]["content"] == "The card is <CREDIT_CARD>."
+
+
+async def test_answer_that_cannot_be_screened_is_withheld(stack: Stack) -> None:
+    await stack.start_guard(answers=False)  # requests are screened, answers nobody screens
+    await stack.start_router(Settings(screen_timeout=0.5))
+    resp = await stack.chat("hello")
+    assert resp.status_code == 503
+    assert resp.json()["error"]["code"] == "screening_failed"
 
 
 async def test_blocked_request_never_reaches_the_router(stack: Stack) -> None:
@@ -238,6 +284,7 @@ async def test_no_router_listening_is_504_not_an_unscreened_forward(stack: Stack
 async def test_stream_through_the_chain_ends_with_done(stack: Stack) -> None:
     await stack.start_guard()
     await stack.start_router(Settings())
+    await stack.nc.flush()
     async with stack.http.stream(
         "POST", "/v1/chat/completions", headers={"Authorization": f"Bearer {stack.key}"},
         json={"stream": True, "messages": [{"role": "user", "content": "stream please"}]},
@@ -266,6 +313,7 @@ async def test_client_that_disconnects_mid_stream_cancels_the_upstream_call(stac
 
     await stack.nc.subscribe(f"{subjects.CANCEL_PREFIX}.*", cb=on_cancel)
     await stack.nc.subscribe(subjects.ROUTE_CHAT, queue=subjects.ROUTER_QUEUE, cb=slow_router)
+    await stack.nc.flush()
     # A real HTTP server: only a real connection can be hung up on.
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(stack.app, port=port, log_level="warning", lifespan="off"))

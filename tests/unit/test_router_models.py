@@ -64,3 +64,19 @@ def test_provider_errors_map_to_gateway_errors(exc: Exception, kind: type, statu
 def test_provider_404_keeps_its_status() -> None:
     err = provider_error(FakeProviderError(404, "model not found"))
     assert err.status == 404
+
+
+def test_answer_texts_and_putting_redacted_texts_back() -> None:
+    from services.router.answers import answer_texts, with_texts
+
+    response = {"choices": [
+        {"message": {"role": "assistant", "content": "card 4111"}},
+        {"message": {"role": "assistant", "content": None, "tool_calls": [{"id": "t"}]}},
+        {"message": {"role": "assistant", "content": "fine"}},
+    ]}
+    located = answer_texts(response)
+    assert located == [(0, "card 4111"), (2, "fine")]
+    assert with_texts(response, located, ["card 4111", "fine"]) is response  # nothing changed, no copy
+    redacted = with_texts(response, located, ["card <CREDIT_CARD>", "fine"])
+    assert redacted["choices"][0]["message"]["content"] == "card <CREDIT_CARD>"
+    assert response["choices"][0]["message"]["content"] == "card 4111"  # the original is untouched
