@@ -108,8 +108,6 @@ class Router:
                 if req.stream else Failed(request_id=req.request_id, error=error_info(err))
             )
             await self._reply(inbox, reply)
-        finally:
-            provider_key = None
         if self._audit is not None:
             self._audit.emit(
                 AuditEvent(
