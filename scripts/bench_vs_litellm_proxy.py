@@ -1,5 +1,8 @@
 """Latency: straight to a loopback upstream vs through LiteLLM Proxy vs through our gateway, in one run.
 
+Our gateway is measured twice: with full screening, and with a key whose profile turns every category off (the
+gateway's own cost, like for like with a LiteLLM Proxy that has no guardrails).
+
 Starts one OpenAI-compatible loopback upstream (``python -m tests.e2e.upstream``), LiteLLM Proxy in front of it
 (no guardrails, no callbacks, no database, a master key only, 1 uvicorn worker, its logging at WARNING, everything
 that phones home off) and our gateway in front of it (embedded NATS, SQLite, the five services as one process each,
@@ -229,10 +232,12 @@ def main() -> None:
                   alive=lambda: litellm.poll() is None, what=f"LiteLLM Proxy (log: {tmp / 'litellm.log'})")
         admin = httpx.Client(base_url=f"http://127.0.0.1:{control_port}",
                              headers={"Authorization": f"Bearer {env['GW_ADMIN_TOKEN']}"})
-        key = admin.post("/admin/v1/keys", json={
-            "name": "bench", "provider": "openai", "model": "bench-model", "provider_api_key": upstream_key,
-            "api_base": f"http://127.0.0.1:{up_port}/v1",
-        }).json()["key"]
+        key_body = {"name": "bench", "provider": "openai", "model": "bench-model", "provider_api_key": upstream_key,
+                    "api_base": f"http://127.0.0.1:{up_port}/v1"}
+        key = admin.post("/admin/v1/keys", json=key_body).json()["key"]
+        # The same route with every category off: the gateway's own cost, like for like with LiteLLM Proxy.
+        off = {"actions": {c: "off" for c in ("prompt_injection", "pii", "secret", "policy")}}
+        key_off = admin.post("/admin/v1/keys", json={**key_body, "name": "bench-off", "profile": off}).json()["key"]
         admin.close()
 
         body = {"model": "bench-model", "messages": [{"role": "user", "content": PROMPT}]}
@@ -244,6 +249,8 @@ def main() -> None:
                                                   headers={"Authorization": f"Bearer {master_key}"}),
             "through our gateway": httpx.Client(base_url=f"http://127.0.0.1:{ingress_port}/v1", timeout=30,
                                                 headers={"Authorization": f"Bearer {key}"}),
+            "gateway, screening off": httpx.Client(base_url=f"http://127.0.0.1:{ingress_port}/v1", timeout=30,
+                                                   headers={"Authorization": f"Bearer {key_off}"}),
         }
 
         def timed(name: str) -> float:
@@ -295,7 +302,7 @@ def main() -> None:
 
         stats = {name: {"p50": percentile(xs, 50), "p90": percentile(xs, 90), "p99": percentile(xs, 99),
                         "mean": statistics.fmean(xs)} for name, xs in samples.items()}
-        sd, sl, sg = (stats[name] for name in names)
+        sd, sl, sg, so = (stats[name] for name in names)
         print(f"{args.n} sequential requests per path after {args.warmup} warm-ups, interleaved round by round; "
               f"~{len(PROMPT)}-char prompt; loopback upstream; LiteLLM Proxy {args.litellm_workers} worker(s), "
               f"master key, no DB/guardrails/callbacks; our gateway with full screening; {wall:.1f}s wall")
@@ -304,13 +311,14 @@ def main() -> None:
             s = stats[name]
             print(f"{name:<26}{s['p50']:>9.2f}{s['p90']:>9.2f}{s['p99']:>9.2f}{s['mean']:>9.2f}"
                   f"{min(xs):>9.2f}{max(xs):>9.2f}")
-        for label, s in (("LiteLLM Proxy", sl), ("our gateway", sg)):
-            print(f"{label + ' added latency over direct:':<42}" + ", ".join(
+        for label, s in (("LiteLLM Proxy", sl), ("our gateway", sg), ("gateway, screening off", so)):
+            print(f"{label + ' added latency over direct:':<52}" + ", ".join(
                 f"{q} {s[q] - sd[q]:.2f} ms" for q in ("p50", "p90", "p99", "mean")))
-        for q in ("p50", "p99"):
-            added = (sg[q] - sd[q]) / (sl[q] - sd[q]) if sl[q] - sd[q] > 0 else float("nan")
-            print(f"ratio gateway / LiteLLM Proxy at {q}: total latency {sg[q] / sl[q]:.2f}x, "
-                  f"added latency {added:.2f}x")
+        for label, s in (("gateway", sg), ("gateway, screening off", so)):
+            for q in ("p50", "p99"):
+                added = (s[q] - sd[q]) / (sl[q] - sd[q]) if sl[q] - sd[q] > 0 else float("nan")
+                print(f"ratio {label} / LiteLLM Proxy at {q}: total latency {s[q] / sl[q]:.2f}x, "
+                      f"added latency {added:.2f}x")
         print("CPU ms per round (one request on each path; upstream serves all three): "
               + ", ".join(f"{n} {v:.2f}" for n, v in cpu.items()))
         for client in paths.values():

@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-Action = Literal["block", "redact", "log"]
+# "off": the category is not screened at all for this key (its detector does not run when nothing else needs it).
+Action = Literal["block", "redact", "log", "off"]
 Category = Literal["prompt_injection", "pii", "secret", "policy"]
 CATEGORIES: tuple[Category, ...] = ("prompt_injection", "pii", "secret", "policy")
 
@@ -34,7 +35,8 @@ class KeyProfile(Message):
 
     actions: dict[Category, Action] = Field(
         default_factory=lambda: {c: "block" for c in CATEGORIES},
-        description="What happens when a category is detected: block (400), redact (mask, forward) or log.",
+        description="What happens when a category is detected: block (400), redact (mask, forward), log, or "
+        "off (not screened).",
     )
     risk_threshold: float = Field(5.0, ge=0, le=10, description="Risk score (0-10) at or above which to act.")
     fail_open: bool = Field(False, description="Forward unscreened when screening cannot finish (not advised).")
@@ -42,6 +44,11 @@ class KeyProfile(Message):
 
     def action(self, category: Category) -> Action:
         return self.actions.get(category, "block")
+
+    @property
+    def screening_off(self) -> bool:
+        """Every category off: the guard forwards without running a detector (trusted traffic, benchmarks)."""
+        return all(self.action(c) == "off" for c in CATEGORIES)
 
 
 class KeyRecord(Message):

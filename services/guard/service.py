@@ -41,6 +41,7 @@ class Pipeline(Protocol):
 
 
 UNSCREENED = SecurityAssessment(is_safe=True, reason="not screened: screening failed and the profile is fail-open")
+SCREENING_OFF = SecurityAssessment(is_safe=True, reason="not screened: every category is off for this key")
 
 
 class Guard:
@@ -55,6 +56,10 @@ class Guard:
 
     async def handle(self, req: ScreenChat, inbox: str, headers: Mapping[str, str] | None = None) -> None:
         started = time.perf_counter()
+        if req.profile.screening_off:
+            await self._forward(req, inbox, SCREENING_OFF, req.body, headers)
+            self._emit(req, "screened", "logged", SCREENING_OFF, started, headers, detail="screening_off")
+            return
         failure: str | None = None
         try:
             verdict = await asyncio.wait_for(self._pipeline.screen_chat(req.body, req.profile), self._timeout)
@@ -83,13 +88,20 @@ class Guard:
             self._emit(req, "blocked", "blocked", verdict.assessment, started, headers, status=400)
             return
 
+        await self._forward(req, inbox, assessment, body, headers)
+        self._emit(req, "screened", decision, assessment, started, headers)
+
+    async def _forward(
+        self, req: ScreenChat, inbox: str, assessment: SecurityAssessment, body: dict[str, Any],
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Hand the request to the router queue group; the router answers on the ingress inbox."""
         route = RouteChat(
             request_id=req.request_id, key_id=req.key_id, tenant=req.tenant, model=req.model,
             body=body, stream=req.stream, assessment=assessment,
         )
         out_headers = telemetry.onward(headers, {subjects.REQUEST_ID_HEADER: req.request_id})
         await self._nc.publish(subjects.ROUTE_CHAT, route.model_dump_json().encode(), reply=inbox, headers=out_headers)
-        self._emit(req, "screened", decision, assessment, started, headers)
 
     async def scan(self, req: ScanText) -> SecurityAssessment:
         if req.text is not None:

@@ -125,7 +125,7 @@ class Router:
         """(answer to return or None if withheld, audit decision, assessment). Fails closed: an answer that
         cannot be screened is withheld unless the key's profile is fail-open. Streams are not screened."""
         located = answer_texts(response)
-        if not located:
+        if not located or all(record.profile.action(c) == "off" for c in ("pii", "secret")):
             return response, "allowed", None
         screen = ScreenResponse(request_id=req.request_id, key_id=req.key_id, texts=[t for _, t in located],
                                 profile=record.profile)

@@ -27,6 +27,7 @@ from libs.common.embedded_nats import EmbeddedNats, free_port
 from libs.common.keycache import KeyCache, keys_bucket
 from libs.common.keys import KeyRing, display_prefix, hash_key, new_gateway_key
 from libs.common.messages import (
+    CATEGORIES,
     Accepted,
     KeyProfile,
     KeyRecord,
@@ -204,6 +205,20 @@ async def test_answer_that_cannot_be_screened_is_withheld(stack: Stack) -> None:
     resp = await stack.chat("hello")
     assert resp.status_code == 503
     assert resp.json()["error"]["code"] == "screening_failed"
+
+
+async def test_key_with_every_category_off_skips_screening_both_ways(stack: Stack) -> None:
+    kv = await keys_bucket(stack.nc.jetstream())
+    off = KeyProfile(actions={c: "off" for c in CATEGORIES})
+    record = stack.record.model_copy(update={"profile": off, "revision": 1})
+    await kv.put(record.id, record.model_dump_json().encode())
+    await asyncio.sleep(0.2)
+    await stack.start_guard(answers=False)  # nobody screens answers: the router must not ask
+    await stack.start_router(Settings(screen_timeout=0.5))
+    resp = await stack.chat("please BLOCK this")
+    assert resp.status_code == 200, resp.text
+    assert stack.pipeline.seen == []  # the guard forwarded without running the pipeline
+    assert stack.routed[0].assessment.reason.startswith("not screened")
 
 
 async def test_blocked_request_never_reaches_the_router(stack: Stack) -> None:

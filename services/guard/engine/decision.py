@@ -46,7 +46,9 @@ def _rule_for(category: Category, findings: list[Finding]) -> str:
 
 
 def decide(detections: Sequence[Detection], profile: KeyProfile) -> Decision:
-    findings = [f for d in detections for f in d.findings]
+    # A category the profile turned off is not screened: its findings are dropped (the PII detector, for one,
+    # still runs when only "secret" is on, and finds both).
+    findings = [f for d in detections for f in d.findings if profile.action(f.category) != "off"]
     scores: dict[str, float] = {}
     risks: dict[Category, float] = {}
     notes: dict[Category, str] = {}
@@ -60,7 +62,10 @@ def decide(detections: Sequence[Detection], profile: KeyProfile) -> Decision:
                     notes[cat] = d.notes[cat]
     # A profile threshold under 5 makes the profile stricter than the detectors' own thresholds.
     floor = min(5.0, profile.risk_threshold)
-    detected = [c for c in CATEGORIES if risks.get(c, 0.0) >= floor or any(f.category == c for f in findings)]
+    detected = [
+        c for c in CATEGORIES
+        if profile.action(c) != "off" and (risks.get(c, 0.0) >= floor or any(f.category == c for f in findings))
+    ]
     acted = [c for c in detected if risks.get(c, 0.0) >= profile.risk_threshold]
     acted.sort(key=lambda c: -risks[c])
     forward = True

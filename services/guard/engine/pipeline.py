@@ -18,7 +18,15 @@ from libs.common.messages import KeyProfile, SecurityAssessment
 from services.guard.engine.chat import SCREENING_RULES, chat_items, make_item, redact_chat, redact_text
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.decision import Decision, decide, failed
-from services.guard.engine.detector import INJECTION, PII, POLICY, Detection, Detector, ScreenItem
+from services.guard.engine.detector import (
+    DETECTOR_CATEGORIES,
+    INJECTION,
+    PII,
+    POLICY,
+    Detection,
+    Detector,
+    ScreenItem,
+)
 from services.guard.engine.registry import build_detectors
 
 log = logging.getLogger(__name__)
@@ -93,7 +101,11 @@ class GuardPipeline:
         return Verdict(**{**verdict.__dict__, "text": out})
 
     async def _run(self, items: list[ScreenItem], profile: KeyProfile) -> tuple[Decision, str | None]:
-        active = [d for d in self.detectors if any(d.name in i.checks for i in items)]
+        active = [
+            d for d in self.detectors
+            if any(d.name in i.checks for i in items)
+            and any(profile.action(c) != "off" for c in DETECTOR_CATEGORIES.get(d.name, ()))
+        ]
         try:
             detections = await asyncio.gather(*(self._detect(d, items) for d in active))
         except DetectorFailed as exc:

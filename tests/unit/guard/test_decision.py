@@ -75,3 +75,9 @@ def test_failure_is_closed_unless_profile_fails_open() -> None:
 
 def test_threshold_maps_to_five() -> None:
     assert threshold_risk(0.8, 0.8) == 5.0 and threshold_risk(1.0, 0.8) == 10.0 and threshold_risk(0.0, 0.8) == 0
+
+
+def test_off_category_is_ignored_even_when_its_detector_found_something() -> None:
+    d = decide([pii(CARD, KEY)], profile(pii="off"))
+    assert not d.forward  # the secret is still blocked
+    assert d.assessment.findings == [KEY] and d.categories == ["secret"]
