@@ -17,8 +17,15 @@ PROVIDER_ALIASES = {
     "mock": "openai",  # answered by mock_response, never sent anywhere
 }
 
-# Request fields that are the gateway's business, not the provider's.
-GATEWAY_FIELDS = {"model", "messages", "stream", "api_key", "api_base", "base_url", "mock_response", "metadata"}
+# The OpenAI chat parameters a client may pass to the provider. An allowlist, not a denylist: LiteLLM acts on many
+# more keyword arguments (fallbacks, api_base, callbacks, extra_headers, custom_llm_provider...), and any of them
+# from a client could send the provider key or unscreened messages elsewhere. Everything else is dropped.
+PROVIDER_PARAMS = frozenset({
+    "temperature", "top_p", "n", "stop", "max_tokens", "max_completion_tokens", "presence_penalty",
+    "frequency_penalty", "logit_bias", "logprobs", "top_logprobs", "user", "seed", "tools", "tool_choice",
+    "parallel_tool_calls", "response_format", "reasoning_effort", "modalities", "audio", "prediction",
+    "service_tier", "store", "stream_options", "web_search_options", "verbosity",
+})
 
 MOCK_REPLY = "This is a mock reply from the LLM Security Gateway: the request passed screening."
 
@@ -33,7 +40,7 @@ def litellm_model(provider: str, model: str) -> str:
 
 
 def passthrough_params(body: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in body.items() if k not in GATEWAY_FIELDS}
+    return {k: v for k, v in body.items() if k in PROVIDER_PARAMS}
 
 
 _SECRETISH = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|gw-[A-Za-z0-9_\-]{6,}|AIza[0-9A-Za-z_\-]{10,}|Bearer\s+\S+)")

@@ -80,3 +80,11 @@ def test_answer_texts_and_putting_redacted_texts_back() -> None:
     redacted = with_texts(response, located, ["card <CREDIT_CARD>", "fine"])
     assert redacted["choices"][0]["message"]["content"] == "card <CREDIT_CARD>"
     assert response["choices"][0]["message"]["content"] == "card 4111"  # the original is untouched
+
+
+def test_litellm_control_parameters_from_a_client_are_dropped() -> None:
+    body = {"model": "m", "messages": [], "temperature": 0.1,
+            "fallbacks": [{"model": "openai/x", "api_base": "https://evil.example/v1"}],
+            "extra_headers": {"X": "1"}, "callbacks": ["x"], "custom_llm_provider": "openai", "ssl_verify": False,
+            "api_base": "https://evil.example/v1", "mock_response": "x", "metadata": {}}
+    assert passthrough_params(body) == {"temperature": 0.1}

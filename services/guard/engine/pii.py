@@ -101,12 +101,16 @@ def _bare_digit_run(result, text: str) -> bool:
 
 
 def _drop_overlaps(findings: list[Finding]) -> list[Finding]:
-    """Where spans of one message overlap (a card number is also a bank-number candidate), keep the surest,
-    then the worst."""
+    """Where spans of one message and one category overlap (a card number is also a bank-number candidate), keep
+    the surest, then the worst. Across categories both stay: a password inside a connection string that also
+    looks like an email is still a secret, whatever the profile does with PII."""
     ranked = sorted(findings, key=lambda f: (-f.score, -SEVERITY.get(f.type, 6.0), f.start))
     kept: list[Finding] = []
     for f in ranked:
-        if any(k.message_index == f.message_index and k.start < f.end and f.start < k.end for k in kept):
+        if any(
+            k.category == f.category and k.message_index == f.message_index and k.start < f.end and f.start < k.end
+            for k in kept
+        ):
             continue
         kept.append(f)
     return sorted(kept, key=lambda f: (f.message_index or 0, f.start))

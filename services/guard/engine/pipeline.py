@@ -101,6 +101,13 @@ class GuardPipeline:
         return Verdict(**{**verdict.__dict__, "text": out})
 
     async def _run(self, items: list[ScreenItem], profile: KeyProfile) -> tuple[Decision, str | None]:
+        # A detector that could not load cannot vouch for its categories: fail closed (or open, per the profile)
+        # unless the profile turned them off. Skipping it would forward unscreened text as if it were clean.
+        for name in self.unavailable:
+            if any(name in i.checks for i in items) and any(
+                profile.action(c) != "off" for c in DETECTOR_CATEGORIES.get(name, ())
+            ):
+                return failed(name, profile), name
         active = [
             d for d in self.detectors
             if any(d.name in i.checks for i in items)

@@ -105,10 +105,13 @@ async def test_failing_detector_fails_closed_unless_fail_open(pii_detector, clas
     p.close()
 
 
-async def test_pipeline_builds_without_model_files_and_reports_them_unavailable(monkeypatch) -> None:
+async def test_missing_model_fails_closed_unless_the_profile_turns_its_category_off(monkeypatch) -> None:
     p = GuardPipeline.build(GuardConfig(detectors=["pii", "injection"], injection_model_path="/nonexistent"))
-    assert p.detectors[0].name == "pii"
+    assert p.detectors[0].name == "pii" and "injection" in p.unavailable
     v = await p.screen_text("my email is x.y@example.com", KeyProfile())
+    assert (v.forward, v.failed_detector, v.assessment.violated_rule) == (False, "injection", "Screening Failed")
+    no_injection = KeyProfile(actions={"prompt_injection": "off", "pii": "block", "secret": "block", "policy": "block"})
+    v = await p.screen_text("my email is x.y@example.com", no_injection)
     assert v.assessment.violated_rule == "PII Detection"
     p.close()
 
@@ -123,3 +126,12 @@ async def test_off_category_is_not_screened_and_its_detector_does_not_run(pii_de
     assert (v.forward, v.failed_detector, v.assessment.findings) == (True, None, [])
     assert "pii" not in v.categories
     p.close()
+
+
+async def test_password_overlapping_an_email_shape_is_still_a_secret(pipeline) -> None:
+    # "admin:S3cret@db.example.com" also reads as an email address; turning PII off must not let the password by.
+    body = chat({"role": "user", "content": "connect with postgres://admin:Sup3rS3cret9x@db.example.com/app"})
+    profile = KeyProfile(actions={"pii": "off", "secret": "block", "prompt_injection": "block", "policy": "block"})
+    v = await pipeline.screen_chat(body, profile)
+    assert not v.forward
+    assert any(f.category == "secret" for f in v.assessment.findings)
