@@ -52,7 +52,11 @@ class KeyCache:
 
     def put(self, record: KeyRecord) -> None:
         old = self._by_id.get(record.id)
-        if old is not None and old.revision > record.revision:
+        # Never go back in revisions; at an equal revision (two concurrent writes) a revocation wins, so a race
+        # can never quietly un-revoke a key.
+        if old is not None and (
+            old.revision > record.revision or (old.revision == record.revision and old.revoked and not record.revoked)
+        ):
             return
         if old is not None and old.key_hash != record.key_hash:
             self._by_hash.pop(old.key_hash, None)

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
             missing = [n for n in ("admin_token", "kek") if getattr(self, n) is None]
             if missing:
                 raise ValueError(f"GW_{missing[0].upper()} must be set when GW_ENV=production")
+            if len(self.admin_token.get_secret_value()) < 32:  # type: ignore[union-attr]
+                raise ValueError("GW_ADMIN_TOKEN must be at least 32 characters when GW_ENV=production")
         return self
 
 

@@ -44,7 +44,7 @@ async def read_json(request: Request, limit: int) -> Any:
         raise PayloadTooLarge(f"The request body is larger than the gateway's limit of {limit} bytes.")
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidRequest(
             "We could not parse the JSON body of your request. Send a JSON object with Content-Type: application/json."
         ) from None
@@ -120,7 +120,7 @@ def create_app(settings: Settings, ingress: Ingress | None = None) -> FastAPI:
             span.set_attribute("gateway.request_id", request_id)
             span.set_attribute("gateway.key_id", record.id)
             span.set_attribute("gateway.model", model)
-            waiter = await relay.submit(request_id, record, model, body)
+            waiter = await relay.submit(request_id, record, model, body, chat.stream)
             if not chat.stream:
                 return JSONResponse(await relay.complete(waiter), headers=headers)
             first = await relay.first_chunk(waiter)

@@ -10,7 +10,7 @@ from typing import Any
 from nats.aio.client import Client
 
 from libs.common import subjects, telemetry
-from libs.common.errors import GatewayError, PayloadTooLarge, RequestBlocked, error_for_status
+from libs.common.errors import GatewayError, InvalidRequest, PayloadTooLarge, RequestBlocked, error_for_status
 from libs.common.messages import (
     Accepted,
     Blocked,
@@ -62,14 +62,18 @@ class ChatRelay:
         self._mux = mux
         self._settings = settings
 
-    async def submit(self, request_id: str, record: KeyRecord, model: str, body: dict[str, Any]) -> Waiter:
+    async def submit(
+        self, request_id: str, record: KeyRecord, model: str, body: dict[str, Any], stream: bool
+    ) -> Waiter:
         """Publish the request for screening; return once a router has accepted it (or raise why not)."""
-        stream = bool(body.get("stream"))
         screen = ScreenChat(
             request_id=request_id, key_id=record.id, tenant=record.tenant, model=model,
-            body={**body, "model": model}, stream=stream, profile=record.profile,
+            body={**body, "model": model, "stream": stream}, stream=stream, profile=record.profile,
         )
-        payload = screen.model_dump_json().encode()
+        try:
+            payload = screen.model_dump_json().encode()
+        except ValueError:  # e.g. nesting too deep to serialise
+            raise InvalidRequest("The request body is nested too deeply.") from None
         # The bus refuses messages over its max_payload (1 MiB on a default NATS server): say so, as a 413.
         if len(payload) > self._nc.max_payload - 4096:
             raise PayloadTooLarge(

@@ -12,7 +12,7 @@ from nats.aio.client import Client
 
 from libs.common import subjects
 from libs.common.bus import AuditPublisher
-from libs.common.errors import AuthenticationFailed, GatewayError, ServiceUnavailable
+from libs.common.errors import AuthenticationFailed, GatewayError, ServiceUnavailable, UpstreamError
 from libs.common.keycache import KeyCache
 from libs.common.keys import KeyRing
 from libs.common.messages import (
@@ -101,7 +101,14 @@ class Router:
                     await self._reply(inbox, withheld)
                 else:
                     await self._reply(inbox, Completed(request_id=req.request_id, response=screened))
-        except GatewayError as err:
+        except Exception as exc:
+            # Anything else (a KEK that cannot open the provider key, a malformed answer) still answers the
+            # client at once and is audited, instead of leaving ingress to time out.
+            err = exc if isinstance(exc, GatewayError) else UpstreamError(
+                "The gateway could not complete the request.", code="router_error"
+            )
+            if not isinstance(exc, GatewayError):
+                log.error("request %s failed in the router: %s", req.request_id, type(exc).__name__)
             status, detail = err.status, err.code
             reply = (
                 StreamEnd(request_id=req.request_id, seq=0, error=error_info(err))

@@ -160,6 +160,8 @@ def test_model_the_key_does_not_allow_is_403(gateway: Gateway, key: str) -> None
         (b'{"messages": []}', 400, "messages"),
         (b'{"messages": [{"role": "wizard", "content": "hi"}]}', 400, "role"),
         (b'[1, 2, 3]', 400, "JSON object"),
+        (b'{"messages": [{"role": "user", "content": "x"}], "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+         400, "could not parse the JSON body"),
     ],
 )
 def test_malformed_body_gets_a_clear_4xx(

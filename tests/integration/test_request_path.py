@@ -221,6 +221,20 @@ async def test_key_with_every_category_off_skips_screening_both_ways(stack: Stac
     assert stack.routed[0].assessment.reason.startswith("not screened")
 
 
+async def test_provider_key_the_router_cannot_open_is_a_quick_502_not_a_hang(stack: Stack) -> None:
+    kv = await keys_bucket(stack.nc.jetstream())
+    sealed_elsewhere = KeyRing({"k1": os.urandom(32)}).seal("sk-provider")  # not the router's KEK
+    record = stack.record.model_copy(update={"provider_key_ciphertext": sealed_elsewhere, "revision": 1})
+    await kv.put(record.id, record.model_dump_json().encode())
+    await asyncio.sleep(0.2)
+    await stack.start_guard()
+    await stack.start_router(Settings())
+    resp = await stack.chat("hello")
+    assert resp.status_code == 502
+    assert resp.json()["error"]["code"] == "router_error"
+    assert "sk-provider" not in resp.text
+
+
 async def test_blocked_request_never_reaches_the_router(stack: Stack) -> None:
     await stack.start_guard()
     await stack.start_router(Settings())

@@ -57,3 +57,21 @@ def test_keyring_refuses_a_short_key() -> None:
 @pytest.mark.parametrize(("status", "expected"), [(400, 400), (404, 404), (418, 418), (429, 429), (500, 502)])
 def test_error_for_status(status: int, expected: int) -> None:
     assert error_for_status(status, "m").status == expected
+
+
+def test_production_refuses_a_weak_admin_token() -> None:
+    from libs.common.settings import Settings
+
+    with pytest.raises(ValueError, match="32 characters"):
+        Settings(env="production", admin_token="admin", kek=new_kek())
+    assert Settings(env="production", admin_token="x" * 32, kek=new_kek()).env == "production"
+
+
+def test_a_race_at_equal_revision_never_unrevokes_a_key() -> None:
+    from libs.common.keycache import KeyCache
+
+    base = {"id": "k", "key_hash": "h", "prefix": "p", "name": "n", "provider": "openai", "model": "m"}
+    cache = KeyCache()
+    cache.put(KeyRecord(**base, revision=2, revoked=True))
+    cache.put(KeyRecord(**base, revision=2, revoked=False))
+    assert cache.by_id("k").revoked

@@ -93,3 +93,8 @@ def test_scan_needs_exactly_one_input() -> None:
     with pytest.raises(InvalidRequest):
         parse(ScanRequest, {"text": "a", "messages": [{"role": "user", "content": "b"}]})
     assert parse(ScanRequest, {"text": "a"}).text == "a"
+
+
+def test_stream_must_be_a_real_boolean() -> None:
+    with pytest.raises(InvalidRequest):
+        parse(ChatRequest, {"messages": [{"role": "user", "content": "x"}], "stream": "false"})
