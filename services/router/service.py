@@ -34,7 +34,7 @@ from libs.common.messages import (
 )
 from libs.common.settings import Settings
 from services.router import upstream
-from services.router.answers import answer_texts, with_texts
+from services.router.answers import answer_texts, redacted_stream, stream_texts, with_texts
 from services.router.models import provider_error
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,9 @@ class Router:
                 timeout=self._settings.request_timeout, retries=self._settings.upstream_retries,
             )
             if req.stream:
-                usage = await self._stream(req, inbox, kwargs, provider_key)
+                usage, decision, assessment = await self._stream(req, inbox, kwargs, provider_key, record)
+                if decision == "blocked":
+                    status, detail = 400, "response_blocked"
             else:
                 response = await self._call(kwargs, provider_key)
                 usage = usage_of(response)
@@ -126,16 +128,28 @@ class Router:
                 headers=dict(headers or {}),
             )
 
+    @staticmethod
+    def _screens_answers(record: KeyRecord) -> bool:
+        return any(record.profile.action(c) != "off" for c in ("pii", "secret"))
+
     async def _screen_answer(
         self, req: RouteChat, record: KeyRecord, response: dict[str, Any]
     ) -> tuple[dict[str, Any] | None, str, SecurityAssessment | None]:
-        """(answer to return or None if withheld, audit decision, assessment). Fails closed: an answer that
-        cannot be screened is withheld unless the key's profile is fail-open. Streams are not screened."""
+        """(answer to return or None if withheld, audit decision, assessment)."""
         located = answer_texts(response)
-        if not located or all(record.profile.action(c) == "off" for c in ("pii", "secret")):
-            return response, "allowed", None
-        screen = ScreenResponse(request_id=req.request_id, key_id=req.key_id, texts=[t for _, t in located],
-                                profile=record.profile)
+        texts, decision, assessment = await self._screen_texts(req, record, [t for _, t in located])
+        if texts is None:
+            return None, decision, assessment
+        return with_texts(response, located, texts), decision, assessment
+
+    async def _screen_texts(
+        self, req: RouteChat, record: KeyRecord, texts: list[str]
+    ) -> tuple[list[str] | None, str, SecurityAssessment | None]:
+        """(texts to return, redacted where asked, or None if withheld; audit decision; assessment). Fails closed:
+        an answer that cannot be screened is withheld unless the key's profile is fail-open."""
+        if not texts or not self._screens_answers(record):
+            return texts, "allowed", None
+        screen = ScreenResponse(request_id=req.request_id, key_id=req.key_id, texts=texts, profile=record.profile)
         try:
             msg = await self._nc.request(
                 subjects.SCREEN_RESPONSE, screen.model_dump_json().encode(), timeout=self._settings.screen_timeout
@@ -143,15 +157,15 @@ class Router:
             verdict = ResponseVerdict.model_validate_json(msg.data)
         except Exception as exc:
             if record.profile.fail_open:
-                return response, "logged", None
+                return texts, "logged", None
             log.error("answer to %s not screened (%s); withheld", req.request_id, type(exc).__name__)
             raise ServiceUnavailable(
                 "The provider's answer could not be screened, so it was withheld.", code="screening_failed"
             ) from None
         if not verdict.forward:
             return None, "blocked", verdict.assessment
-        screened = with_texts(response, located, verdict.texts or [t for _, t in located])
-        return screened, ("redacted" if screened is not response else "allowed"), verdict.assessment
+        screened = verdict.texts or texts
+        return screened, ("redacted" if screened != texts else "allowed"), verdict.assessment
 
     async def _call(self, kwargs: dict[str, Any], provider_key: str | None) -> dict[str, Any]:
         try:
@@ -160,9 +174,12 @@ class Router:
             raise provider_error(exc, provider_key) from None
 
     async def _stream(
-        self, req: RouteChat, inbox: str, kwargs: dict[str, Any], provider_key: str | None
-    ) -> Usage | None:
-        """Relay chunks in order on one connection; a cancel from ingress stops the upstream call."""
+        self, req: RouteChat, inbox: str, kwargs: dict[str, Any], provider_key: str | None, record: KeyRecord
+    ) -> tuple[Usage | None, str, SecurityAssessment | None]:
+        """Relay chunks in order on one connection; a cancel from ingress stops the upstream call.
+
+        When the key's profile screens answers, the stream is held back until it is complete and screened (the
+        client then gets it all at once, redacted if need be, or a 400): a leak cannot be unsent."""
         task = asyncio.current_task()
         assert task is not None
 
@@ -170,22 +187,38 @@ class Router:
             task.cancel()
 
         cancel_sub = await self._nc.subscribe(subjects.cancel_subject(req.request_id), cb=on_cancel)
-        seq, usage = 0, None
+        screen = self._screens_answers(record)
+        seq, usage, held = 0, None, []
+        decision, assessment = "allowed", None
         try:
             async for chunk in upstream.stream(kwargs):
                 if chunk.get("usage"):
                     usage = usage_of(chunk)
+                if screen:
+                    held.append(chunk)
+                    continue
                 await self._reply(inbox, StreamChunk(request_id=req.request_id, seq=seq, chunk=chunk))
                 seq += 1
+            if screen:
+                located = stream_texts(held)
+                original = [t for _, t in located]
+                texts, decision, assessment = await self._screen_texts(req, record, original)
+                if texts is None:
+                    withheld = Blocked(request_id=req.request_id, assessment=assessment, stage="response")
+                    await self._reply(inbox, withheld)
+                    return usage, decision, assessment
+                for chunk in held if texts == original else redacted_stream(held, located, texts):
+                    await self._reply(inbox, StreamChunk(request_id=req.request_id, seq=seq, chunk=chunk))
+                    seq += 1
             await self._reply(inbox, StreamEnd(request_id=req.request_id, seq=seq))
         except asyncio.CancelledError:
             log.info("stream %s cancelled by the client", req.request_id)
             raise
+        except GatewayError as err:  # the answer could not be screened
+            await self._reply(inbox, StreamEnd(request_id=req.request_id, seq=seq, error=error_info(err)))
         except Exception as exc:
             err = provider_error(exc, provider_key)
             await self._reply(inbox, StreamEnd(request_id=req.request_id, seq=seq, error=error_info(err)))
         finally:
             await cancel_sub.unsubscribe()
-        return usage
-
-
+        return usage, decision, assessment

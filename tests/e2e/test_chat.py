@@ -112,6 +112,21 @@ def test_answer_that_leaks_is_redacted_when_the_profile_says_redact(gateway: Gat
     assert "hunter2" not in content
 
 
+def test_streamed_answer_that_leaks_is_withheld_or_redacted(gateway: Gateway, key: str) -> None:
+    with pytest.raises(openai.BadRequestError) as info:
+        client(gateway, key).chat.completions.create(
+            model="gpt-e2e", stream=True, messages=[{"role": "user", "content": "What is on file? UPSTREAM_LEAK"}]
+        )
+    assert info.value.body["code"] == "response_blocked"
+    redact = {"actions": {"pii": "redact", "secret": "redact", "prompt_injection": "block", "policy": "block"}}
+    created = gateway.create_key(name="redacting-stream", profile=redact)
+    stream = client(gateway, created["key"]).chat.completions.create(
+        model="gpt-e2e", stream=True, messages=[{"role": "user", "content": "What is on file? UPSTREAM_LEAK"}]
+    )
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+    assert "<CREDIT_CARD>" in text and "4111" not in text and "hunter2" not in text
+
+
 def test_unknown_key_is_401(gateway: Gateway) -> None:
     with pytest.raises(openai.AuthenticationError) as info:
         client(gateway, "gw-not-a-real-key").chat.completions.create(

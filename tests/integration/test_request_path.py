@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import time
 from collections.abc import AsyncIterator
@@ -197,6 +198,27 @@ async def test_answer_with_pii_is_returned_redacted(stack: Stack) -> None:
     resp = await stack.chat("what card is on file?", mock_response="The card is 4111 1111 1111 1111.")
     assert resp.status_code == 200, resp.text
     assert resp.json()["choices"][0]["message"]["content"] == "The card is <CREDIT_CARD>."
+
+
+async def test_streamed_answer_is_screened_before_any_chunk_leaves(stack: Stack) -> None:
+    await stack.start_guard()
+    await stack.start_router(Settings(screen_timeout=1))
+    leak = await stack.chat("key?", stream=True, mock_response="Sure: the SECRET is here")
+    assert leak.status_code == 400  # a plain HTTP error: not one byte of the answer was streamed
+    assert leak.json()["error"]["code"] == "response_blocked"
+    await stack.nc.flush()
+    async with stack.http.stream(
+        "POST", "/v1/chat/completions", headers={"Authorization": f"Bearer {stack.key}"},
+        json={"stream": True, "mock_response": "The card is 4111 1111 1111 1111.",
+              "messages": [{"role": "user", "content": "card?"}]},
+    ) as resp:
+        assert resp.status_code == 200
+        events = [line[6:] for line in [ln async for ln in resp.aiter_lines()] if line.startswith("data: ")]
+    assert events[-1] == "[DONE]"
+    text = "".join(
+        c["choices"][0]["delta"].get("content") or "" for c in map(json.loads, events[:-1]) if c.get("choices")
+    )
+    assert text == "The card is <CREDIT_CARD>."
 
 
 async def test_answer_that_cannot_be_screened_is_withheld(stack: Stack) -> None:

@@ -88,3 +88,24 @@ def test_litellm_control_parameters_from_a_client_are_dropped() -> None:
             "extra_headers": {"X": "1"}, "callbacks": ["x"], "custom_llm_provider": "openai", "ssl_verify": False,
             "api_base": "https://evil.example/v1", "mock_response": "x", "metadata": {}}
     assert passthrough_params(body) == {"temperature": 0.1}
+
+
+def test_a_streamed_answer_is_assembled_and_re_chunked_redacted() -> None:
+    from services.router.answers import redacted_stream, stream_texts
+
+    head = {"id": "c1", "object": "chat.completion.chunk", "model": "m"}
+    chunks = [
+        {**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]},
+        {**head, "choices": [{"index": 0, "delta": {"content": "card 4111 "}}]},
+        {**head, "choices": [{"index": 0, "delta": {"content": "1111"}}]},
+        {**head, "choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "t"}]}}]},
+        {**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": {"total_tokens": 3}},
+    ]
+    located = stream_texts(chunks)
+    assert located == [(0, "card 4111 1111")]
+    out = redacted_stream(chunks, located, ["card <CREDIT_CARD>"])
+    assert out[0]["id"] == "c1" and out[0]["choices"][0]["delta"]["content"] == "card <CREDIT_CARD>"
+    streamed = "".join(str(c["choices"][0]["delta"].get("content", "")) for c in out if c["choices"])
+    assert streamed == "card <CREDIT_CARD>"
+    assert out[1]["choices"][0]["delta"] == {"tool_calls": [{"index": 0, "id": "t"}]}  # tool calls kept
+    assert out[-1]["choices"][0]["finish_reason"] == "stop" and out[-1]["usage"] == {"total_tokens": 3}
