@@ -110,6 +110,26 @@ class KeyCache:
                 log.debug("stale key watcher could not be stopped cleanly")
 
     async def _follow(self, watcher: KeyValue.KeyWatcher) -> None:
+        try:
+            await self._apply_all(watcher)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # Not following means a revocation would not arrive: say so (/ready turns 503) and watch afresh.
+            log.exception("key cache stopped following %s; resubscribing", subjects.KEYS_BUCKET)
+            self.ready.clear()
+            self._task = asyncio.create_task(self._rewatch(), name="key-cache-rewatch")
+
+    async def _rewatch(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                await self._watch()
+                return
+            except Exception:
+                log.warning("key cache still cannot watch %s", subjects.KEYS_BUCKET)
+
+    async def _apply_all(self, watcher: KeyValue.KeyWatcher) -> None:
         async for entry in watcher:
             if entry is None:  # end of the initial load
                 self.ready.set()

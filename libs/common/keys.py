@@ -55,6 +55,8 @@ class KeyRing:
         keks: dict[str, bytes] = {}
         for i, part in enumerate(p.strip() for p in spec.split(",") if p.strip()):
             kid, _, b64 = part.rpartition(":") if ":" in part else (f"k{i + 1}", "", part)
+            if kid in keks:
+                raise ValueError(f"key-encryption key id {kid!r} is given twice")
             try:
                 keks[kid] = base64.b64decode(b64, validate=True)
             except ValueError as exc:
@@ -70,7 +72,7 @@ class KeyRing:
         kid, _, b64 = sealed.partition(":")
         if kid not in self._keks:
             raise KeyError(f"no key-encryption key with id {kid!r}")
-        raw = base64.b64decode(b64)
+        raw = base64.b64decode(b64, validate=True)
         return AESGCM(self._keks[kid]).decrypt(raw[:12], raw[12:], kid.encode()).decode()
 
     def key_id_of(self, sealed: str) -> str:

@@ -39,9 +39,14 @@ async def read_json(request: Request, limit: int) -> Any:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"The request body is larger than the gateway's limit of {limit} bytes.")
-    raw = await request.body()
-    if len(raw) > limit:
-        raise PayloadTooLarge(f"The request body is larger than the gateway's limit of {limit} bytes.")
+    # Read in chunks and stop at the limit: a chunked upload without Content-Length is never buffered whole.
+    parts, size = [], 0
+    async for part in request.stream():
+        size += len(part)
+        if size > limit:
+            raise PayloadTooLarge(f"The request body is larger than the gateway's limit of {limit} bytes.")
+        parts.append(part)
+    raw = b"".join(parts)
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):

@@ -397,6 +397,19 @@ async def test_oversized_request_is_413_before_touching_nats(stack: Stack) -> No
     assert resp.status_code == 413
 
 
+async def test_chunked_upload_over_the_limit_is_413(stack: Stack) -> None:
+    async def chunks() -> Any:  # no Content-Length: the server only learns the size by reading
+        yield b'{"messages": [{"role": "user", "content": "'
+        for _ in range(80):
+            yield b"x" * 65536
+        yield b'"}]}'
+
+    resp = await stack.http.post(
+        "/v1/chat/completions", headers={"Authorization": f"Bearer {stack.key}"}, content=chunks()
+    )
+    assert resp.status_code == 413
+
+
 async def test_request_over_the_bus_limit_is_413_not_500(tmp_path: Any) -> None:
     """A NATS server with the default 1 MiB max_payload, and a 2 MiB request under GW_MAX_REQUEST_BYTES."""
     with EmbeddedNats(tmp_path / "nats", max_payload=1024 * 1024) as server:

@@ -75,3 +75,37 @@ def test_a_race_at_equal_revision_never_unrevokes_a_key() -> None:
     cache.put(KeyRecord(**base, revision=2, revoked=True))
     cache.put(KeyRecord(**base, revision=2, revoked=False))
     assert cache.by_id("k").revoked
+
+
+async def test_key_cache_that_stops_following_reports_not_ready_and_watches_again(monkeypatch) -> None:
+    import asyncio
+
+    from libs.common.keycache import KeyCache
+
+    class DiesAfterLoad:
+        def __init__(self) -> None:
+            self.items = [None]  # the end-of-initial-load marker, then the consumer is gone
+
+        def __aiter__(self) -> "DiesAfterLoad":
+            return self
+
+        async def __anext__(self) -> None:
+            if self.items:
+                return self.items.pop()
+            raise RuntimeError("consumer gone")
+
+    cache = KeyCache()
+    rewatched = asyncio.Event()
+
+    async def watch_again() -> None:
+        rewatched.set()
+
+    monkeypatch.setattr(cache, "_watch", watch_again)
+    await cache._follow(DiesAfterLoad())  # type: ignore[arg-type]
+    assert not cache.ready.is_set()  # /ready turns 503 while revocations cannot arrive
+    await asyncio.wait_for(rewatched.wait(), 5)
+
+
+def test_keyring_refuses_the_same_kek_id_twice() -> None:
+    with pytest.raises(ValueError, match="twice"):
+        KeyRing.parse(f"a:{new_kek()},a:{new_kek()}")
