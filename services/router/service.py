@@ -207,7 +207,13 @@ class Router:
                     withheld = Blocked(request_id=req.request_id, assessment=assessment, stage="response")
                     await self._reply(inbox, withheld)
                     return usage, decision, assessment
-                for chunk in held if texts == original else redacted_stream(held, located, texts):
+                replay = held if texts == original else redacted_stream(held, located, texts)
+                if replay is None:  # a leak inside streamed tool-call arguments: withhold rather than re-chunk
+                    assert assessment is not None  # texts changed, so the guard said why
+                    withheld = Blocked(request_id=req.request_id, assessment=assessment, stage="response")
+                    await self._reply(inbox, withheld)
+                    return usage, "blocked", assessment
+                for chunk in replay:
                     await self._reply(inbox, StreamChunk(request_id=req.request_id, seq=seq, chunk=chunk))
                     seq += 1
             await self._reply(inbox, StreamEnd(request_id=req.request_id, seq=seq))

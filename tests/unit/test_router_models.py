@@ -75,7 +75,7 @@ def test_answer_texts_and_putting_redacted_texts_back() -> None:
         {"message": {"role": "assistant", "content": "fine"}},
     ]}
     located = answer_texts(response)
-    assert located == [(0, "card 4111"), (2, "fine")]
+    assert located == [((0, "content", None), "card 4111"), ((2, "content", None), "fine")]
     assert with_texts(response, located, ["card 4111", "fine"]) is response  # nothing changed, no copy
     redacted = with_texts(response, located, ["card <CREDIT_CARD>", "fine"])
     assert redacted["choices"][0]["message"]["content"] == "card <CREDIT_CARD>"
@@ -102,10 +102,30 @@ def test_a_streamed_answer_is_assembled_and_re_chunked_redacted() -> None:
         {**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": {"total_tokens": 3}},
     ]
     located = stream_texts(chunks)
-    assert located == [(0, "card 4111 1111")]
+    assert located == [((0, "content", None), "card 4111 1111")]
     out = redacted_stream(chunks, located, ["card <CREDIT_CARD>"])
     assert out[0]["id"] == "c1" and out[0]["choices"][0]["delta"]["content"] == "card <CREDIT_CARD>"
     streamed = "".join(str(c["choices"][0]["delta"].get("content", "")) for c in out if c["choices"])
     assert streamed == "card <CREDIT_CARD>"
     assert out[1]["choices"][0]["delta"] == {"tool_calls": [{"index": 0, "id": "t"}]}  # tool calls kept
     assert out[-1]["choices"][0]["finish_reason"] == "stop" and out[-1]["usage"] == {"total_tokens": 3}
+
+
+def test_tool_call_arguments_and_refusals_are_screened_too() -> None:
+    from services.router.answers import answer_texts, redacted_stream, stream_texts, with_texts
+
+    response = {"choices": [{"message": {"role": "assistant", "content": None, "refusal": "no: 4111",
+                                         "tool_calls": [{"id": "t", "function": {"name": "f",
+                                                                                "arguments": '{"card": "4111"}'}}]}}]}
+    located = answer_texts(response)
+    assert [t for _, t in located] == ["no: 4111", '{"card": "4111"}']
+    out = with_texts(response, located, ["no: <X>", '{"card": "<X>"}'])
+    assert out["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"] == '{"card": "<X>"}'
+    assert out["choices"][0]["message"]["refusal"] == "no: <X>"
+    chunks = [{"id": "c", "choices": [{"index": 0, "delta": {"tool_calls": [
+        {"index": 0, "id": "t", "function": {"name": "f", "arguments": '{"card": '}}]}}]},
+        {"id": "c", "choices": [{"index": 0, "delta": {"tool_calls": [
+            {"index": 0, "function": {"arguments": '"4111"}'}}]}}]}]
+    streamed = stream_texts(chunks)
+    assert streamed == [((0, "tool_calls", 0), '{"card": "4111"}')]
+    assert redacted_stream(chunks, streamed, ['{"card": "<X>"}']) is None  # withheld, not re-chunked
