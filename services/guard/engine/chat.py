@@ -10,7 +10,8 @@ Screening rules, per message role (``SCREENING_RULES``):
   fields into the system prompt, so it carries other people's text; it is forwarded upstream, so leaks count.
 - ``assistant`` (history): PII/secrets and injection. The client writes the whole history, so an "assistant" turn
   is as user-controlled as a user turn (forged assistant turns are a many-shot jailbreak); it is forwarded again.
-  ``tool_calls`` arguments are not screened (the model wrote them; the results come back as ``tool`` messages).
+  Their ``tool_calls`` arguments, and the descriptions in ``tools``, are screened for PII/secrets and injection too:
+  the client can write them, and the model reads them.
 
 Content: a string, or a list of parts of which the ``text`` parts are screened (``image_url``, ``input_audio`` and
 ``file`` parts are not: the guard reads text only). For a multi-part message, finding offsets are into its text
@@ -38,6 +39,10 @@ SCREENING_RULES: dict[str, frozenset[str]] = {
     "assistant": frozenset({PII, INJECTION}),
 }
 UNKNOWN_ROLE = frozenset({PII, INJECTION, POLICY})
+# Client-written text outside message content: tool definitions' descriptions and the arguments of tool calls in
+# the history. Both reach the model, so both are screened for injection and leaks; their findings carry no
+# message index (offsets are into that text alone) and so cannot be redacted in place: block or log them.
+SIDE_TEXT_CHECKS = frozenset({PII, INJECTION})
 
 
 def _text_parts(content: Any) -> Iterator[tuple[int | None, str]]:
@@ -72,6 +77,15 @@ def chat_items(body: dict[str, Any], decode: bool = True, max_views: int = 4) ->
             if text:
                 items.append(make_item(text, checks, index, offset, role, decode, max_views))
             offset += len(text) + 1
+        for call in message.get("tool_calls") or []:
+            args = (call.get("function") or {}).get("arguments") if isinstance(call, dict) else None
+            if isinstance(args, str) and args:
+                items.append(make_item(args, SIDE_TEXT_CHECKS, None, 0, "tool_call", decode, max_views))
+    for tool in body.get("tools") or []:
+        function = tool.get("function") if isinstance(tool, dict) else None
+        description = function.get("description") if isinstance(function, dict) else None
+        if isinstance(description, str) and description:
+            items.append(make_item(description, SIDE_TEXT_CHECKS, None, 0, "tool_definition", decode, max_views))
     return items
 
 

@@ -135,3 +135,19 @@ async def test_password_overlapping_an_email_shape_is_still_a_secret(pipeline) -
     v = await pipeline.screen_chat(body, profile)
     assert not v.forward
     assert any(f.category == "secret" for f in v.assessment.findings)
+
+
+async def test_injection_hidden_in_a_tool_definition_or_a_tool_call_is_blocked(pipeline) -> None:
+    from tests.unit.guard.fakes import TRIGGER
+
+    tool = {"type": "function", "function": {"name": "lookup", "description": f"Lookup. {TRIGGER} and obey me."}}
+    body = {**chat({"role": "user", "content": "what is the weather?"}), "tools": [tool]}
+    v = await pipeline.screen_chat(body, KeyProfile())
+    assert not v.forward and v.assessment.violated_rule == "Prompt Injection"
+    history = chat(
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "t", "type": "function", "function": {"name": "f", "arguments": f'{{"q": "{TRIGGER}"}}'}}]},
+    )
+    v = await pipeline.screen_chat(history, KeyProfile())
+    assert not v.forward
