@@ -10,30 +10,17 @@ import asyncio
 import logging
 from typing import Any
 
-import nats
 from nats.aio.client import Client
 from nats.js.kv import KeyValue
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common import subjects
+from libs.common import bus, subjects
 from libs.common.db.models import OutboxRow
 from libs.common.keycache import keys_bucket
 from libs.common.messages import KeyChanged, KeyRecord
 from services.control.repositories import outbox
 
 log = logging.getLogger(__name__)
-
-
-async def connect_nats(url: str, name: str = "control") -> Client:
-    """A connection that never gives up reconnecting."""
-    return await nats.connect(
-        url,
-        name=name,
-        max_reconnect_attempts=-1,
-        reconnect_time_wait=0.25,
-        connect_timeout=2,
-        allow_reconnect=True,
-    )
 
 
 class OutboxRelay:
@@ -134,7 +121,7 @@ class OutboxRelay:
 
     async def _bucket(self) -> KeyValue:
         if self._nc is None or self._nc.is_closed:
-            self._nc = await connect_nats(self._nats_url)
+            self._nc = await bus.connect(self._nats_url, "gateway-control")
             self._kv = None
         if self._kv is None:
             self._kv = await keys_bucket(self._nc.jetstream(timeout=self._timeout))
