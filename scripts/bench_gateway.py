@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from libs.common.embedded_nats import EmbeddedNats, free_port  # noqa: E402
 from libs.common.keys import new_kek  # noqa: E402
 from libs.common.settings import generate_token  # noqa: E402
+from scripts.benchkit import cpu_seconds_of_group, percentile, wait_http  # noqa: E402
 from services.embedded import ServiceGroup  # noqa: E402
 
 PROMPT = (
@@ -33,31 +34,6 @@ PROMPT = (
     "platform team, and the schedule for the next security review. "
 ) * 4
 PROMPT = PROMPT[:1000]  # 1,000 characters, like a typical chat turn
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux), to show where each request's time goes."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_http(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer")
 
 
 def main() -> None:
@@ -77,7 +53,7 @@ def main() -> None:
     }
     upstream = subprocess.Popen(
         [sys.executable, "-m", "tests.e2e.upstream", "--port", str(up_port), "--api-key", upstream_key],
-        cwd=ROOT, env=env,
+        cwd=ROOT, env=env, start_new_session=True,  # its own process group, so its CPU time can be read
     )
     group = ServiceGroup(env, log_dir=tmp).start()
     try:
@@ -117,13 +93,13 @@ def main() -> None:
             timed(direct), timed(gateway)
         pids = {name: proc.pid for name, proc in group.procs.items()}
         pids.update({"nats-server": nats.proc.pid, "upstream": upstream.pid})  # type: ignore[union-attr]
-        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        cpu_before = {name: cpu_seconds_of_group(pid) for name, pid in pids.items()}
         d, g = [], []
         for _ in range(args.n):  # alternate, so machine noise hits both paths alike
             d.append(timed(direct))
             g.append(timed(gateway))
         time.sleep(1)  # let the audit trail catch up, it is part of each request's cost
-        cpu = {name: (cpu_seconds(pid) - cpu_before[name]) * 1000 / args.n for name, pid in pids.items()}
+        cpu = {name: (cpu_seconds_of_group(pid) - cpu_before[name]) * 1000 / args.n for name, pid in pids.items()}
         print(f"{args.n} sequential requests, ~{len(PROMPT)}-char prompt, full screening, loopback upstream")
         print(f"{'path':<28}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'mean ms':>9}")
         for name, xs in (("direct to upstream", d), ("through the gateway", g)):

@@ -28,14 +28,10 @@ import httpx
 
 from libs.common.embedded_nats import EmbeddedNats, free_port
 from libs.common.keys import new_kek
+from scripts.benchkit import percentile
 from services.embedded import ServiceGroup
 
 TOKEN = "bench-admin-token-" + uuid.uuid4().hex
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 async def first_status(client: httpx.AsyncClient, key: str, status: int, deadline: float) -> float:
@@ -88,7 +84,7 @@ async def bench(database_url: str, n: int, work: Path) -> None:
           f"({len(from_sent)} observations), {backend}")
     for label, values in (("from DELETE returned", from_returned), ("from DELETE sent", from_sent)):
         print(
-            f"  {label:22s} p50 {statistics.median(values):6.2f} ms   p99 {pct(values, 0.99):6.2f} ms"
+            f"  {label:22s} p50 {statistics.median(values):6.2f} ms   p99 {percentile(values, 99):6.2f} ms"
             f"   max {max(values):6.2f} ms"
         )
 

@@ -47,7 +47,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -58,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 from libs.common.embedded_nats import EmbeddedNats, free_port  # noqa: E402
 from libs.common.keys import new_kek  # noqa: E402
 from libs.common.settings import generate_token  # noqa: E402
+from scripts.benchkit import cpu_seconds_of_group, percentile, wait_http  # noqa: E402
 from services.embedded import ServiceGroup  # noqa: E402
 
 DEFAULT_LITELLM_PYTHON = "/tmp/litellm-proxy-venv/bin/python"  # noqa: S108 (a path to run, written by hand)
@@ -97,42 +97,6 @@ general_settings:
   disable_spend_logs: true
   disable_error_logs: true
 """
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def cpu_seconds_of_group(pgid: int) -> float:
-    """User + system CPU time so far (Linux) of every live process in the process group that ``pgid`` leads (a
-    service and any worker or helper it forked), to show where each request's time goes."""
-    total, found = 0, False
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:  # fields[0] is the state, [1] ppid, [2] pgrp
-            total += int(fields[11]) + int(fields[12])
-            found = True
-    return total / os.sysconf("SC_CLK_TCK") if found else float("nan")
-
-
-def wait_http(url: str, timeout: float = 30, alive: Callable[[], bool] = lambda: True, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not alive():
-            raise RuntimeError(f"{what or url} exited before it answered")
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{what or url} did not answer within {timeout:.0f}s")
 
 
 def check_litellm_python(python: str) -> None:
