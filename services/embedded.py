@@ -78,6 +78,28 @@ class ServiceGroup:
                 proc.wait()
 
 
+async def _wait_workers(nats_url: str, services: tuple[str, ...], group: ServiceGroup, timeout: float = 180) -> None:
+    from libs.common import subjects
+    from libs.common.bus import connect
+
+    nc = await connect(nats_url, "gateway-up")
+    try:
+        deadline = time.monotonic() + timeout
+        for service in services:
+            while True:
+                if dead := group.dead():
+                    raise RuntimeError(f"the {dead[0]} service exited while starting")
+                try:
+                    await nc.request(subjects.ping_subject(service), b"", timeout=1)
+                    break
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"the {service} service did not answer within {timeout:.0f}s") from None
+                    await asyncio.sleep(0.25)
+    finally:
+        await nc.close()
+
+
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
@@ -118,6 +140,9 @@ def up() -> int:
         base = f"http://{settings.host}"
         group.wait_ready(f"{base}:{settings.control_port}/health")
         group.wait_ready(f"{base}:{settings.ingress_port}/ready")
+        # Guard and router load models and keys before they subscribe: wait until both answer, so the first
+        # request after the banner is screened and routed instead of answered 503.
+        asyncio.run(_wait_workers(settings.nats_url, ("guard", "router"), group))
         admin = settings.admin_token.get_secret_value() if settings.admin_token else ""
         print(_banner(base, settings, admin, nats), flush=True)
         while not group.dead():

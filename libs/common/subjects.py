@@ -35,6 +35,14 @@ TRACEPARENT = "traceparent"
 REQUEST_ID_HEADER = "gw-request-id"
 
 
+# Request-reply liveness of the workers: a worker answers only once its models and key cache are loaded.
+PING_PREFIX = "gw.v1.ping"
+
+
+def ping_subject(service: str) -> str:
+    return f"{PING_PREFIX}.{service}"
+
+
 def cancel_subject(request_id: str) -> str:
     return f"{CANCEL_PREFIX}.{request_id}"
 

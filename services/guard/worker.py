@@ -43,6 +43,10 @@ def build_app(
     async def scan_text(request: ScanText) -> SecurityAssessment:
         return await state["guard"].scan(request)
 
+    @broker.subscriber(subjects.ping_subject("guard"), queue=subjects.GUARD_QUEUE)
+    async def ping() -> str:
+        return "pong"
+
     @broker.subscriber(subjects.SCREEN_RESPONSE, queue=subjects.GUARD_QUEUE)
     async def screen_response(request: ScreenResponse) -> ResponseVerdict:
         return await state["guard"].screen_response(request)

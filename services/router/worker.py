@@ -26,6 +26,10 @@ def build_app(settings: Settings, load_keyring: Callable[[Settings], KeyRing] | 
     async def route_chat(request: RouteChat, msg: NatsMessage) -> None:
         await state["router"].handle(request, msg.reply_to, msg.headers)
 
+    @broker.subscriber(subjects.ping_subject("router"), queue=subjects.ROUTER_QUEUE)
+    async def ping() -> str:
+        return "pong"
+
     @app.on_startup
     async def start() -> None:
         # Warm the key cache before the subscriber takes its first request.
