@@ -168,7 +168,7 @@ async def test_silent_guard_is_504(stack: Stack) -> None:
 
     await stack.nc.subscribe(subjects.SCREEN_CHAT, queue=subjects.GUARD_QUEUE, cb=swallow)
     resp = await stack.chat("hello")
-    assert resp.status_code == 504
+    assert resp.status_code == 504, resp.text
     assert resp.json()["error"]["type"] == "api_error"
 
 
