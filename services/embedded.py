@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from libs.common.embedded_nats import EmbeddedNats, free_port
+from libs.common.embedded_nats import EmbeddedNats, die_with_parent, free_port
 from libs.common.settings import Settings, generate_token
 from services.runner import SERVICES
 
@@ -44,7 +44,7 @@ class ServiceGroup:
             out = open(self.log_dir / f"{name}.log", "wb") if self.log_dir else None
             self.procs[name] = subprocess.Popen(  # noqa: S603
                 [sys.executable, "-m", "services.cli", "run", name], env=self.env, stdout=out,
-                stderr=subprocess.STDOUT if out else None, start_new_session=True,
+                stderr=subprocess.STDOUT if out else None, start_new_session=True, preexec_fn=die_with_parent,
             )
         return self
 

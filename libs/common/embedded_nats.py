@@ -16,6 +16,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def die_with_parent() -> None:
+    """``preexec_fn`` for children in a session of their own: on Linux, have the kernel send SIGTERM when the
+    parent dies, so a killed launcher (or test run) leaves no orphan NATS server or service behind."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def nats_server_binary() -> str:
     beside = Path(sys.executable).parent / "nats-server"
     found = str(beside) if beside.exists() else shutil.which("nats-server")
@@ -45,7 +56,8 @@ class EmbeddedNats:
         log = open(self.data_dir / "nats-server.log", "ab")
         # A session of its own: a Ctrl-C meant for the parent must not kill the server before the services drain.
         self.proc = subprocess.Popen(  # noqa: S603 (our own binary)
-            [nats_server_binary(), "-c", str(conf)], stdout=log, stderr=log, start_new_session=True
+            [nats_server_binary(), "-c", str(conf)], stdout=log, stderr=log, start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
