@@ -9,9 +9,7 @@ Usage: just bench  (or: python scripts/bench_gateway.py -n 200)
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,9 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from libs.common.embedded_nats import EmbeddedNats, free_port  # noqa: E402
-from libs.common.keys import new_kek  # noqa: E402
 from libs.common.settings import generate_token  # noqa: E402
-from scripts.benchkit import cpu_seconds_of_group, percentile, wait_http  # noqa: E402
+from scripts.benchkit import cpu_seconds_of_group, gateway_env, percentile, start_upstream, wait_http  # noqa: E402
 from services.embedded import ServiceGroup  # noqa: E402
 
 PROMPT = (
@@ -45,16 +42,8 @@ def main() -> None:
     nats = EmbeddedNats(tmp / "nats").start()
     upstream_key = "sk-bench-" + generate_token("")
     up_port, ingress_port, control_port = free_port(), free_port(), free_port()
-    env = {
-        **os.environ, "GW_NATS_URL": nats.url, "GW_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'gw.db'}",
-        "GW_ADMIN_TOKEN": generate_token("gwadmin-"), "GW_KEK": new_kek(), "GW_DATA_DIR": str(tmp),
-        "GW_INGRESS_PORT": str(ingress_port), "GW_CONTROL_PORT": str(control_port), "GW_LOG_LEVEL": "WARNING",
-        "LITELLM_LOCAL_MODEL_COST_MAP": "True", "GW_UPSTREAM_RETRIES": "0",
-    }
-    upstream = subprocess.Popen(
-        [sys.executable, "-m", "tests.e2e.upstream", "--port", str(up_port), "--api-key", upstream_key],
-        cwd=ROOT, env=env, start_new_session=True,  # its own process group, so its CPU time can be read
-    )
+    env = gateway_env(tmp, nats.url, ingress_port, control_port)
+    upstream = start_upstream(up_port, upstream_key, env, ROOT)
     group = ServiceGroup(env, log_dir=tmp).start()
     try:
         wait_http(f"http://127.0.0.1:{up_port}/docs")

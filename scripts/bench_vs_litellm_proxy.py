@@ -55,9 +55,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from libs.common.embedded_nats import EmbeddedNats, free_port  # noqa: E402
-from libs.common.keys import new_kek  # noqa: E402
 from libs.common.settings import generate_token  # noqa: E402
-from scripts.benchkit import cpu_seconds_of_group, percentile, wait_http  # noqa: E402
+from scripts.benchkit import cpu_seconds_of_group, gateway_env, percentile, start_upstream, wait_http  # noqa: E402
 from services.embedded import ServiceGroup  # noqa: E402
 
 DEFAULT_LITELLM_PYTHON = "/tmp/litellm-proxy-venv/bin/python"  # noqa: S108 (a path to run, written by hand)
@@ -165,16 +164,8 @@ def main() -> None:
     group: ServiceGroup | None = None
     try:
         nats = EmbeddedNats(tmp / "nats").start()
-        env = {
-            **os.environ, "GW_NATS_URL": nats.url, "GW_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'gw.db'}",
-            "GW_ADMIN_TOKEN": generate_token("gwadmin-"), "GW_KEK": new_kek(), "GW_DATA_DIR": str(tmp),
-            "GW_INGRESS_PORT": str(ingress_port), "GW_CONTROL_PORT": str(control_port), "GW_LOG_LEVEL": "WARNING",
-            "LITELLM_LOCAL_MODEL_COST_MAP": "True", "GW_UPSTREAM_RETRIES": "0",
-        }
-        upstream = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.upstream", "--port", str(up_port), "--api-key", upstream_key],
-            cwd=ROOT, env=env, start_new_session=True,
-        )
+        env = gateway_env(tmp, nats.url, ingress_port, control_port)
+        upstream = start_upstream(up_port, upstream_key, env, ROOT)
         (tmp / "litellm.yaml").write_text(LITELLM_CONFIG.format(
             api_base=f"http://127.0.0.1:{up_port}/v1", api_key=upstream_key, master_key=master_key))
         litellm_env = {k: v for k, v in os.environ.items() if not k.startswith(("GW_", "VIRTUAL_ENV", "PYTHON"))}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,3 +48,24 @@ def wait_http(url: str, timeout: float = 30, alive: Callable[[], bool] = lambda:
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{what or url} did not answer within {timeout:.0f}s")
+
+
+def gateway_env(work: Path, nats_url: str, ingress_port: int, control_port: int) -> dict[str, str]:
+    """The environment a benchmark's gateway services run with: SQLite in ``work``, quiet logs, no retries."""
+    from libs.common.keys import new_kek
+    from libs.common.settings import generate_token
+
+    return {
+        **os.environ, "GW_NATS_URL": nats_url, "GW_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'gw.db'}",
+        "GW_ADMIN_TOKEN": generate_token("gwadmin-"), "GW_KEK": new_kek(), "GW_DATA_DIR": str(work),
+        "GW_INGRESS_PORT": str(ingress_port), "GW_CONTROL_PORT": str(control_port), "GW_LOG_LEVEL": "WARNING",
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True", "GW_UPSTREAM_RETRIES": "0",
+    }
+
+
+def start_upstream(port: int, api_key: str, env: dict[str, str], root: Path) -> subprocess.Popen[bytes]:
+    """The loopback OpenAI-compatible stand-in, in a process group of its own so its CPU time can be read."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.e2e.upstream", "--port", str(port), "--api-key", api_key],
+        cwd=root, env=env, start_new_session=True,
+    )
