@@ -63,3 +63,34 @@ def test_email_check_is_offline_and_fast(pii_detector) -> None:
     t0 = time.perf_counter()
     assert types_in(pii_detector, "a@b-unknown-domain.org") == [("EMAIL_ADDRESS", "a@b-unknown-domain.org")]
     assert time.perf_counter() - t0 < 0.5  # a suffix-list fetch against an unreachable network takes seconds
+
+
+def _phone_fuzz_texts(n: int = 150) -> list[str]:
+    rng = random.Random(11)
+    pieces = ["call ", "tel: ", "+1 ", "+44 20 ", "(415) ", "ext. 12", " x ", "0049 ", "#", ":30", "-", ".", "/",
+              "\n", "  ", "abc", "page 12", "2024/03/01 ", "12:45 ", "%", "$"]
+    texts = []
+    for _ in range(n):
+        parts = []
+        for _ in range(rng.randint(3, 25)):
+            k = rng.random()
+            if k < 0.45:
+                parts.append("".join(rng.choice("0123456789") for _ in range(rng.randint(1, 11))))
+            elif k < 0.8:
+                parts.append(rng.choice(pieces))
+            else:
+                parts.append(" the report shows that " * rng.randint(1, 3))
+        texts.append("".join(parts))
+    return texts
+
+
+@pytest.mark.parametrize("text", _phone_fuzz_texts())
+def test_windowed_phone_recognizer_matches_presidios(text: str) -> None:
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    from services.guard.engine.phones import WindowedPhoneRecognizer
+
+    def spans(recognizer) -> set[tuple[int, int]]:
+        return {(r.start, r.end) for r in recognizer.analyze(text, ["PHONE_NUMBER"])}
+
+    assert spans(WindowedPhoneRecognizer()) == spans(PhoneRecognizer())

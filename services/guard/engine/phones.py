@@ -1,0 +1,124 @@
+"""Presidio's phone recognizer, run only where a phone number can be: around the digits of the text.
+
+Upstream runs python-phonenumbers' matcher over the whole text once per region (8 regions), so a 10,000-character
+prompt is scanned 8 times even where it has no digit. Here the matcher runs over windows around clusters of
+digits. A window gives the matcher's answers for the whole text because
+- a candidate never crosses a window edge: a candidate is digit groups joined by at most 4 punctuation characters,
+  up to 10 leading punctuation characters, and an extension such as ``ext. 12`` (a word of at most 10 characters
+  between runs of spaces, commas and dashes); clusters are merged across any gap a candidate could span, and
+- what the matcher looks at around a candidate (the character before, the character after, a ``:MM`` after a
+  time stamp) lies inside the window: each window reaches ``_MARGIN`` characters past its outermost digits.
+
+Most candidates in real prompts are years, ids, versions and amounts, and the matcher parses each once per region
+(~30 us a parse). ``ShortCandidateMatcher`` skips the parse where no valid number can come out of it: a valid
+number's national part has a length its region allows, and it is made of the candidate's digits (and letters, for
+vanity numbers), so a candidate with fewer of those than the shortest length of the regions it can land in fails.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import NamedTuple
+
+import phonenumbers
+from phonenumbers import PhoneMetadata
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+# phonenumbers' candidate pattern uses Unicode \d, so the clusters do too.
+_DIGITS = re.compile(r"\d+")
+_SPACING = re.compile(r"[ \xa0\t,\-]+")
+_MARGIN = 16
+# Gaps with more non-spacing characters than this cannot lie inside one candidate (an extension word is <= 10).
+_BRIDGE = 16
+
+
+@functools.cache
+def _shortest_valid(region: str | None = None) -> int:
+    """The fewest digits a valid number's national part has: in ``region``'s calling code, or anywhere."""
+    if region is None:
+        metadata = [PhoneMetadata.metadata_for_region(r) for r in phonenumbers.SUPPORTED_REGIONS]
+        nongeo = phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS
+        metadata += [PhoneMetadata.metadata_for_nongeo_region(c) for c in nongeo]
+    else:
+        code = phonenumbers.country_code_for_region(region)
+        metadata = [PhoneMetadata.metadata_for_region(r) for r in phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code]]
+    return min(min(m.general_desc.possible_length, default=1) for m in metadata if m is not None)
+
+
+_SHORTEST_ANYWHERE = _shortest_valid()
+
+
+class ShortCandidateMatcher(phonenumbers.PhoneNumberMatcher):
+    """The stock matcher, minus the parse of candidates too short to be valid (same matches, same order).
+
+    Without a plus sign, and with a first digit other than 0 (every default region's international dialling prefix
+    starts with 0), a candidate can only parse into the matcher region's calling code."""
+
+    def __init__(self, text: str, region: str, leniency: int) -> None:
+        super().__init__(text, region, leniency=leniency)
+        metadata = PhoneMetadata.metadata_for_region(region)
+        own_code_only = metadata is not None and (metadata.international_prefix or "0").startswith("0")
+        self._shortest = _shortest_valid(region) if own_code_only else _SHORTEST_ANYWHERE
+
+    def _parse_and_verify(self, candidate: str, offset: int):
+        if _digitish(candidate) < _shortest_for(candidate, self._shortest):
+            return None
+        return super()._parse_and_verify(candidate, offset)
+
+
+def _digitish(candidate: str) -> int:
+    return sum(1 for c in candidate if c.isdigit() or c.isalpha())
+
+
+def _shortest_for(candidate: str, own_region: int) -> int:
+    if "+" in candidate or "\uff0b" in candidate:
+        return _SHORTEST_ANYWHERE
+    first = next((c for c in candidate if c.isdecimal()), "0")
+    return _SHORTEST_ANYWHERE if int(first) == 0 else own_region
+
+
+def digit_windows(text: str) -> list[tuple[int, int]]:
+    """Disjoint (start, end) windows covering every possible phone-number candidate and its context."""
+    clusters: list[list[int]] = []
+    for m in _DIGITS.finditer(text):
+        if clusters and _bridgeable(text, clusters[-1][1], m.start()):
+            clusters[-1][1] = m.end()
+        else:
+            clusters.append([m.start(), m.end()])
+    return [(max(0, s - _MARGIN), min(len(text), e + _MARGIN)) for s, e in clusters]
+
+
+def _bridgeable(text: str, start: int, end: int) -> bool:
+    if end - start <= 2 * _MARGIN:
+        return True
+    return len(_SPACING.sub("", text[start:end])) <= _BRIDGE
+
+
+class WindowedPhoneRecognizer(PhoneRecognizer):
+    def analyze(self, text: str, entities: list[str], nlp_artifacts=None) -> list[RecognizerResult]:
+        results = []
+        regions = tuple(self.supported_regions)
+        for start, end in digit_windows(text):
+            window = text[start:end]
+            find = _cached_phone_spans if len(window) <= _CACHED_WINDOW else phone_spans
+            for s, e, region in find(window, regions, self.leniency):
+                results.append(self._get_recognizer_result(_Span(start + s, start + e), text, region, nlp_artifacts))
+        return EntityRecognizer.remove_duplicates(results)
+
+
+class _Span(NamedTuple):
+    start: int
+    end: int
+
+
+def phone_spans(window: str, regions: tuple[str, ...], leniency: int) -> tuple[tuple[int, int, str], ...]:
+    return tuple(
+        (m.start, m.end, region) for region in regions for m in ShortCandidateMatcher(window, region, leniency)
+    )
+
+
+# A chat is screened again with every turn, and its windows with it: a window's matches are kept, not re-parsed.
+_CACHED_WINDOW = 512
+_cached_phone_spans = functools.lru_cache(maxsize=4096)(phone_spans)
