@@ -59,8 +59,13 @@ class Runner:
         self.sec_per_row = per_row if self.sec_per_row is None else max(self.sec_per_row, per_row)
         return model
 
-    def predict(self, model, idx: list[int], cfg: finetune.TrainConfig) -> np.ndarray:
-        return finetune.predict(model, [self.ids[i] for i in idx], cfg, self.device)
+    def predict(self, model, idx: list[int], cfg: finetune.TrainConfig, key: str | None = None) -> np.ndarray:
+        """Per-text scores; with ``key``, every window's score is kept too (results[key + "_windows"][row])."""
+        windows = finetune.predict_windows(model, [self.ids[i] for i in idx], cfg, self.device)
+        if key is not None:
+            store = self.results.setdefault(f"{key}_windows", {})
+            store.update({str(i): [round(float(x), 5) for x in w] for i, w in zip(idx, windows, strict=True)})
+        return np.array([w.max() for w in windows], dtype=np.float32)
 
     def public(self) -> list[int]:
         return [i for i, r in enumerate(self.rows) if not is_synthetic(r)]
@@ -76,7 +81,7 @@ class Runner:
             test_idx = [i for i in range(len(self.rows)) if folds[i] == f]
             self.log(f"{key}: fold {f + 1}/{k} train {len(train_idx)} test {len(test_idx)}")
             model = self.train(train_idx, cfg)
-            oof[test_idx] = self.predict(model, test_idx, cfg)
+            oof[test_idx] = self.predict(model, test_idx, cfg, key)
             del model
         self.results[key] = oof.tolist()
         pub = self.public()
@@ -145,7 +150,7 @@ class Runner:
                 break
             self.log(f"{key}: hold out {source} ({len(test_idx)} rows), train {len(train_idx)}")
             model = self.train(train_idx, cfg)
-            out[source] = self.predict(model, test_idx, cfg).tolist()
+            out[source] = self.predict(model, test_idx, cfg, key).tolist()
             self.save()
         thr = self.results.get(f"{key.replace('loso', 'cv').replace('_no_synthetic', '')}_threshold", 0.5)
         table = {}

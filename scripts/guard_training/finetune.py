@@ -107,9 +107,9 @@ def train(base_dir: Path, ids: list[list[int]], labels: list[int], cfg: TrainCon
 
 
 @torch.no_grad()
-def predict(model: InjectionModel, ids: list[list[int]], cfg: TrainConfig, device: str,
-            batch_size: int = 128) -> np.ndarray:
-    """P(injection) per text: the max over token windows, exactly as the ONNX runtime classifier does it."""
+def predict_windows(model: InjectionModel, ids: list[list[int]], cfg: TrainConfig, device: str,
+                    batch_size: int = 128) -> list[np.ndarray]:
+    """P(injection) of every token window of every text, in window order (the runtime's windows)."""
     owner, pieces = [], []
     for n, x in enumerate(ids):
         for piece in token_windows(x, cfg.window, cfg.stride):
@@ -124,6 +124,13 @@ def predict(model: InjectionModel, ids: list[list[int]], cfg: TrainConfig, devic
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp):
             logits = model(torch.from_numpy(input_ids).to(device), torch.from_numpy(mask).to(device))
         probs[chunk] = torch.sigmoid(logits.float()).cpu().numpy()
-    best = np.zeros(len(ids), dtype=np.float32)
-    np.maximum.at(best, np.asarray(owner), probs)
-    return best
+    per_text: list[list[float]] = [[] for _ in ids]
+    for n, p in zip(owner, probs.tolist(), strict=True):
+        per_text[n].append(p)
+    return [np.asarray(w, dtype=np.float32) for w in per_text]
+
+
+def predict(model: InjectionModel, ids: list[list[int]], cfg: TrainConfig, device: str,
+            batch_size: int = 128) -> np.ndarray:
+    """P(injection) per text: the max over token windows, exactly as the ONNX runtime classifier does it."""
+    return np.array([w.max() for w in predict_windows(model, ids, cfg, device, batch_size)], dtype=np.float32)
