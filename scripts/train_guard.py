@@ -7,6 +7,7 @@ Training needs the `train` dependency group (torch, transformers); `--eval-only`
     uv run --group train python scripts/train_guard.py                 # final model -> services/guard/models
     uv run --group train python scripts/train_guard.py --cv 5 --loso   # + cross-validation, leave-one-source-out
     uv run python scripts/train_guard.py --eval-only                   # committed ONNX model, per-source table
+    uv run --group train python scripts/train_guard.py --prefilter --prefilter-loso   # first stage (CPU, ~3 min)
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ def parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--eval-only", action="store_true", help="score dev data with the committed ONNX model")
     p.add_argument("--export-embedder", action="store_true", help="export all-MiniLM-L6-v2 to models/embedder")
+    p.add_argument("--prefilter", action="store_true",
+                   help="train the first stage (static token vectors, injection and policy gates) -> models/prefilter")
+    p.add_argument("--gate-quantile", type=float, default=0.7,
+                   help="share of out-of-fold benign windows under the injection gate (--prefilter)")
+    p.add_argument("--prefilter-loso", action="store_true", help="with --prefilter: leave-one-source-out too")
     p.add_argument("--embedder-layers", type=int, default=3, help="layers of all-MiniLM-L6-v2 the embedder keeps")
     p.add_argument("--export-from-delta", nargs="+", type=Path, help="export a saved fine-tuned delta, no training")
     p.add_argument("--base-model")
@@ -85,6 +91,13 @@ def main() -> None:
     from guard_training.experiments import Runner
 
     base = find_base_model(args.base_model)
+    if args.prefilter:
+        from guard_training import prefilter
+
+        cases = REPO / "tests" / "unit" / "guard" / "policy_cases.jsonl"
+        prefilter.train(base, args.models_dir / "prefilter", args.results, args.gate_quantile, REPO / "policies",
+                        cases, args.prefilter_loso)
+        return
     if args.export_embedder:
         from guard_training import export
 

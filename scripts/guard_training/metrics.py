@@ -24,7 +24,8 @@ def pooled(rows: list[dict], scores, threshold: float) -> dict:
             "fpr": float((s[y == 0] >= threshold).mean()) if (y == 0).any() else None}
 
 
-def choose_threshold(rows: list[dict], scores, max_fpr: float = 0.015, floor: float = 0.5) -> float:
+def choose_threshold(rows: list[dict], scores, max_fpr: float = 0.015, floor: float = 0.5,
+                     cap: float = 0.999) -> float:
     """Lowest threshold (not under floor) at which every benign source's FPR is at most max_fpr.
 
     Per source, not pooled: the big easy benign sources must not hide a hard one. The margin under the 2%
@@ -39,8 +40,8 @@ def choose_threshold(rows: list[dict], scores, max_fpr: float = 0.015, floor: fl
         allowed = int(np.floor(max_fpr * len(neg)))  # false positives this source may have
         # Threshold just above the (allowed+1)-th highest benign score.
         cut = neg[len(neg) - allowed - 1] if allowed < len(neg) else 0.0
-        limit = max(limit, float(np.nextafter(np.float32(cut), np.float32(1.0))))
-    return min(limit, 0.999)
+        limit = max(limit, float(np.nextafter(np.float32(cut), np.float32(np.inf))))
+    return min(limit, cap)
 
 
 def format_table(table: dict[str, dict], title: str) -> str:

@@ -45,6 +45,17 @@ class GuardConfig(BaseSettings):
         True, description="Tokenise with a blank spaCy pipeline so context words ('ssn', 'card') raise scores."
     )
 
+    # First stage (prefilter.py): cheap static scores decide which windows the transformers read. Off: every
+    # window of every text goes through both transformers (slower, the same verdicts on the dev data).
+    prefilter: bool = Field(True, description="Gate the transformer models with the static first stage.")
+    prefilter_model_path: Path | None = None
+    model_windows: int = Field(
+        3, ge=0, description="With the prefilter: per request, at most this many windows (the most suspicious) go "
+        "to the injection classifier; the gate score alone judges the rest. 0: no limit.")
+    policy_model_windows: int = Field(
+        2, ge=0, description="With the prefilter: per request, at most this many windows (the nearest to a rule) "
+        "go to the policy embedder; the others are not matched. 0: no limit.")
+
     # Prompt injection
     injection_threshold: float | None = Field(None, ge=0, le=1, description="None: the classifier's THRESHOLD.")
     injection_model_path: Path | None = None

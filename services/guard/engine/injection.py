@@ -2,17 +2,22 @@
 
 The model, its tokenizer and its card live in ``services/guard/models/injection/`` (trained by
 ``scripts/train_guard.py``). Long texts are cut into overlapping token windows; a text's score is its highest
-window, so an instruction hidden at the end of a long document is still seen.
+window, so an instruction hidden at the end of a long document is still seen. With a gate
+(``prefilter.InjectionGate``), a window the gate scores under its threshold is not run through the model; it
+gets a score from the gate instead (see ``_gated``).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
+
+from services.guard.engine.prefilter import InjectionGate
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "injection"
 
@@ -71,7 +76,8 @@ class InjectionClassifier:
     """Scores texts with P(prompt injection or jailbreak); load once, then call :meth:`score` from one thread."""
 
     def __init__(self, session: ort.InferenceSession, tokenizer: Tokenizer, window: int = WINDOW_TOKENS,
-                 stride: int = STRIDE_TOKENS, batch_size: int = 1) -> None:
+                 stride: int = STRIDE_TOKENS, batch_size: int = 1, gate: InjectionGate | None = None,
+                 max_model_windows: int = 0, threshold: float = THRESHOLD) -> None:
         # batch_size 1: int8 dynamic quantisation scales activations per batch, so batching would make a text's
         # score depend on its neighbours; on one thread unpadded single windows are no slower.
         self.session = session
@@ -79,12 +85,16 @@ class InjectionClassifier:
         self.window = window
         self.stride = stride
         self.batch_size = batch_size
+        self.gate = gate
+        self.max_model_windows = max_model_windows  # per score() call, i.e. per request; 0: no limit
+        self.threshold = threshold
         self.cls_id = tokenizer.token_to_id("[CLS]")
         self.sep_id = tokenizer.token_to_id("[SEP]")
 
     @classmethod
     def load(cls, path: Path | None = None, *, threads: int = 1, window: int | None = None,
-             stride: int | None = None) -> InjectionClassifier:
+             stride: int | None = None, gate: InjectionGate | None = None, max_model_windows: int = 0,
+             threshold: float = THRESHOLD) -> InjectionClassifier:
         model_dir = Path(path) if path is not None else MODEL_DIR
         settings = json.loads((model_dir / "config.json").read_text())
         return cls(
@@ -92,6 +102,9 @@ class InjectionClassifier:
             load_tokenizer(model_dir / "tokenizer.json"),
             window=window or settings.get("window_tokens", WINDOW_TOKENS),
             stride=stride or settings.get("stride_tokens", STRIDE_TOKENS),
+            gate=gate,
+            max_model_windows=max_model_windows,
+            threshold=threshold,
         )
 
     def score(self, texts: list[str]) -> list[float]:
@@ -105,8 +118,9 @@ class InjectionClassifier:
                 owner.append(n)
                 pieces.append(piece)
         probs = np.empty(len(pieces), dtype=np.float32)
+        run = list(range(len(pieces))) if self.gate is None else self._gated(pieces, probs)
         # Similar lengths go together, so short windows are not padded to the longest one in the call.
-        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
+        order = sorted(run, key=lambda i: len(pieces[i]))
         for start in range(0, len(order), self.batch_size):
             chunk = order[start : start + self.batch_size]
             ids, mask = pad_batch([pieces[i] for i in chunk], self.cls_id, self.sep_id)
@@ -115,3 +129,26 @@ class InjectionClassifier:
         best = np.zeros(len(texts), dtype=np.float32)
         np.maximum.at(best, np.asarray(owner), probs)
         return [float(x) for x in best]
+
+    def _gated(self, pieces: list[list[int]], probs: np.ndarray) -> list[int]:
+        """Score every window with the gate; fill ``probs`` for those the model will not read, return the rest.
+
+        Under the gate: sigmoid(score - gate), under 0.5. Over the gate: the highest ``max_model_windows`` go to
+        the model; the others are judged by the gate score alone, mapped so that its own threshold lands on the
+        classifier's ``threshold`` (over it: an attack, as if the model had said so).
+        """
+        gate = self.gate
+        scores = np.array([gate.score(np.asarray(p, dtype=np.int64)) for p in pieces])
+        over = [i for i in np.argsort(-scores).tolist() if scores[i] >= gate.gate]
+        run = over if not self.max_model_windows else over[: self.max_model_windows]
+        for i, s in enumerate(scores.tolist()):
+            if s < gate.gate:
+                probs[i] = _sigmoid(s - gate.gate)
+            elif i not in run:
+                d = 2.0 * _sigmoid(s - gate.alone) - 1.0  # (-1, 1), 0 at the gate's own threshold
+                probs[i] = self.threshold * (1.0 + d) if d < 0 else self.threshold + (1.0 - self.threshold) * d
+        return run
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-min(max(x, -50.0), 50.0)))

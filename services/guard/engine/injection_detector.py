@@ -31,8 +31,14 @@ class InjectionDetector:
         # Imported here: the classifier module and its onnx weights are optional until they are shipped.
         from services.guard.engine import injection
 
-        classifier = injection.InjectionClassifier.load(config.injection_model_path)
+        gate = None
+        if config.prefilter:
+            from services.guard.engine.prefilter import Prefilter
+
+            gate = Prefilter.load(config.prefilter_model_path).injection
         threshold = config.injection_threshold if config.injection_threshold is not None else injection.THRESHOLD
+        classifier = injection.InjectionClassifier.load(
+            config.injection_model_path, gate=gate, max_model_windows=config.model_windows, threshold=threshold)
         return cls(classifier, float(threshold))
 
     def detect(self, items: Sequence[ScreenItem]) -> Detection:

@@ -1,12 +1,16 @@
 """Company-policy detector: embed what the user asks, find the nearest policy rules, cite one above threshold.
 
 An optional judge (``policy_judge``, off unless ``judge_model`` is set) re-decides matches within ``judge_margin``
-of the threshold with the retrieved rule text.
+of the threshold with the retrieved rule text. With a first stage (``prefilter.StaticEmbedder``), a window whose
+static vector is not within ``gate`` of any rule chunk's is not embedded by the transformer: it cannot match. Of
+the windows that pass, the ``max_windows`` nearest are embedded (the cost of a long request stays bounded).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import numpy as np
 
 from libs.common.messages import Finding
 from services.guard.engine.config import GuardConfig
@@ -19,12 +23,16 @@ class PolicyDetector:
     name = POLICY
 
     def __init__(self, embedder: Embeds, index: PolicyIndex, threshold: float, judge=None,
-                 judge_margin: float = 0.0) -> None:
+                 judge_margin: float = 0.0, gate: tuple[Embeds, np.ndarray, float] | None = None,
+                 max_windows: int = 0) -> None:
         self.embedder = embedder
         self.index = index
         self.threshold = threshold
         self.judge = judge
         self.judge_margin = judge_margin
+        # (static embedder, static vectors of every rule chunk, similarity under which a window cannot match)
+        self.gate = gate
+        self.max_windows = max_windows  # with a gate: windows embedded per request, the nearest first; 0: all
 
     @classmethod
     def build(cls, config: GuardConfig) -> PolicyDetector:
@@ -37,13 +45,22 @@ class PolicyDetector:
             index: PolicyIndex = WeaviatePolicyIndex.connect(config)
         else:
             index = NumpyPolicyIndex()
-        index.sync(load_policies(config.policies_dir), embedder)
+        documents = load_policies(config.policies_dir)
+        index.sync(documents, embedder)
+        gate = None
+        if config.prefilter:
+            from services.guard.engine.prefilter import Prefilter
+
+            first = Prefilter.load(config.prefilter_model_path)
+            chunks = [text for d in documents for rule in d.rules for text, _ in rule.chunks()]
+            gate = (first.static, first.static.embed(chunks), first.policy_gate)
         judge = None
         if config.judge_model:
             from services.guard.engine.policy_judge import PolicyJudge
 
             judge = PolicyJudge(config.judge_model, config.judge_timeout_s)
-        return cls(embedder, index, config.policy_threshold, judge, config.judge_margin)
+        return cls(embedder, index, config.policy_threshold, judge, config.judge_margin, gate,
+                   config.policy_model_windows)
 
     def detect(self, items: Sequence[ScreenItem]) -> Detection:
         texts: list[str] = []
@@ -59,8 +76,16 @@ class PolicyDetector:
                         owners.append((item, view, s, e))
         if not texts:
             return Detection(scores={"policy": 0.0})
-        matches = self.index.search(self.embedder.embed(texts), k=3)
-        best_sim = max((m[0].similarity for m in matches if m), default=0.0)
+        best_sim = 0.0
+        if self.gate is not None:
+            static, chunks, gate = self.gate
+            near = (static.embed(texts) @ chunks.T).max(axis=1) if len(chunks) else np.zeros(len(texts))
+            # Reported under half the threshold: the first stage says these windows are far from every rule.
+            best_sim = max(0.0, float(near.max())) * 0.5 * self.threshold / gate
+            keep = [n for n in np.argsort(-near).tolist() if near[n] >= gate][: self.max_windows or None]
+            texts, owners = [texts[n] for n in keep], [owners[n] for n in keep]
+        matches = self.index.search(self.embedder.embed(texts), k=3) if texts else []
+        best_sim = max([m[0].similarity for m in matches if m] + [min(best_sim, self.threshold / 2)])
         findings: list[Finding] = []
         for text, found, (item, view, s, e) in zip(texts, matches, owners, strict=True):
             for match in found:
