@@ -27,7 +27,8 @@ class Runner:
         self.ids = [e.ids for e in tok.encode_batch([r["text"] for r in rows], add_special_tokens=False)]
         self.labels = [int(r["label"]) for r in rows]
         self.cfg = finetune.TrainConfig(num_layers=args.layers, max_len=args.max_len, epochs=args.epochs,
-                                        lr=args.lr, batch_size=args.batch_size)
+                                        lr=args.lr, batch_size=args.batch_size, predict_window=args.window,
+                                        predict_stride=args.stride)
         self.max_steps = 3 if args.smoke else None
         self.sec_per_row = None  # measured on the first training, used by the budget check
         self.results: dict = {"config": self.cfg.as_dict(), "device": self.device,
@@ -118,7 +119,8 @@ class Runner:
         from .export import export_classifier
 
         out = self.args.models_dir / "injection"
-        settings = {"window_tokens": cfg.window, "stride_tokens": cfg.stride, "train": cfg.as_dict()}
+        settings = {"window_tokens": cfg.predict_window or cfg.window,
+                    "stride_tokens": cfg.predict_stride or cfg.stride, "train": cfg.as_dict()}
         path = export_classifier(model, self.base, out, settings)
         self.log(f"exported {path} ({path.stat().st_size / 1e6:.1f} MB)")
         # int8 must agree with fp32 torch: check on the public rows.

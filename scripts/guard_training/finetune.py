@@ -30,6 +30,8 @@ class TrainConfig:
     window: int = 256
     stride: int = 192
     max_windows: int = 8
+    predict_window: int | None = None  # windows scored at inference (None: window/stride as in training)
+    predict_stride: int | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -112,7 +114,7 @@ def predict_windows(model: InjectionModel, ids: list[list[int]], cfg: TrainConfi
     """P(injection) of every token window of every text, in window order (the runtime's windows)."""
     owner, pieces = [], []
     for n, x in enumerate(ids):
-        for piece in token_windows(x, cfg.window, cfg.stride):
+        for piece in token_windows(x, cfg.predict_window or cfg.window, cfg.predict_stride or cfg.stride):
             owner.append(n)
             pieces.append(piece)
     probs = np.empty(len(pieces), dtype=np.float32)
