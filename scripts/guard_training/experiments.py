@@ -54,8 +54,13 @@ class Runner:
 
     def train(self, idx: list[int], cfg: finetune.TrainConfig):
         start = time.time()
-        model = finetune.train(self.base, [self.ids[i] for i in idx], [self.labels[i] for i in idx], cfg,
-                               self.device, self.max_steps, log=self.log)
+        ids, labels = [self.ids[i] for i in idx], [self.labels[i] for i in idx]
+        if self.args.hidden_attacks:
+            from .augment import hidden_attacks
+
+            extra_ids, extra_labels = hidden_attacks(ids, labels, self.args.hidden_attacks)
+            ids, labels = ids + extra_ids, labels + extra_labels
+        model = finetune.train(self.base, ids, labels, cfg, self.device, self.max_steps, log=self.log)
         per_row = (time.time() - start) / max(1, len(idx))
         self.sec_per_row = per_row if self.sec_per_row is None else max(self.sec_per_row, per_row)
         return model
@@ -120,7 +125,8 @@ class Runner:
 
         out = self.args.models_dir / "injection"
         settings = {"window_tokens": cfg.predict_window or cfg.window,
-                    "stride_tokens": cfg.predict_stride or cfg.stride, "train": cfg.as_dict()}
+                    "stride_tokens": cfg.predict_stride or cfg.stride,
+                    "train": {**cfg.as_dict(), "hidden_attacks": self.args.hidden_attacks}}
         path = export_classifier(model, self.base, out, settings)
         self.log(f"exported {path} ({path.stat().st_size / 1e6:.1f} MB)")
         # int8 must agree with fp32 torch: check on the public rows.
