@@ -13,6 +13,9 @@ from transformers import BertModel
 from .model import InjectionModel
 
 OPSET = 17
+# The eager attention graph is a plain additive mask; SDPA's export adds Where/IsNaN guards for fully masked rows
+# that cost ~20% of a window on one CPU core (10.6 against 13.1 ms for 250 tokens), for the same scores.
+EXPORT_ATTENTION = "eager"
 
 
 class _Probability(torch.nn.Module):
@@ -51,6 +54,7 @@ def _quantize(fp32: Path, int8: Path) -> None:
 
 def export_classifier(model: InjectionModel, base_dir: Path, out_dir: Path, settings: dict) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
+    model.encoder.set_attn_implementation(EXPORT_ATTENTION)
     fp32 = out_dir / "model.fp32.onnx"
     _export(_Probability(model.cpu().eval()), fp32, "probability", {0: "batch"})
     _quantize(fp32, out_dir / "model.int8.onnx")
@@ -68,7 +72,8 @@ REFERENCE_TEXTS = [
 
 def _encoder(base_dir: Path, layers: int) -> BertModel:
     """all-MiniLM-L6-v2, cut to its first ``layers`` transformer layers (6 = the whole model)."""
-    encoder = BertModel.from_pretrained(str(base_dir), add_pooling_layer=False, dtype=torch.float32).eval()
+    encoder = BertModel.from_pretrained(str(base_dir), add_pooling_layer=False, dtype=torch.float32,
+                                        attn_implementation=EXPORT_ATTENTION).eval()
     encoder.encoder.layer = encoder.encoder.layer[:layers]
     return encoder
 
