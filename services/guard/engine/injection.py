@@ -141,10 +141,11 @@ class InjectionClassifier:
         scores = np.array([gate.score(np.asarray(p, dtype=np.int64)) for p in pieces])
         over = [i for i in np.argsort(-scores).tolist() if scores[i] >= gate.gate]
         run = over if not self.max_model_windows else over[: self.max_model_windows]
+        read = set(run)
         for i, s in enumerate(scores.tolist()):
             if s < gate.gate:
                 probs[i] = _sigmoid(s - gate.gate)
-            elif i not in run:
+            elif i not in read:
                 d = 2.0 * _sigmoid(s - gate.alone) - 1.0  # (-1, 1), 0 at the gate's own threshold
                 probs[i] = self.threshold * (1.0 + d) if d < 0 else self.threshold + (1.0 - self.threshold) * d
         return run
