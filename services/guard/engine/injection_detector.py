@@ -72,5 +72,5 @@ class InjectionDetector:
         return Detection(
             findings=list(findings.values()), scores={"injection": round(best, 4)},
             risks={"prompt_injection": round(risk, 2)},
-            notes={"prompt_injection": f"P(injection)={best:.2f} >= {self.threshold:.2f}"} if findings else {},
+            notes={"prompt_injection": f"P(injection)={best:.3f} >= {self.threshold:g}"} if findings else {},
         )
