@@ -26,11 +26,13 @@ import torch
 from sklearn.linear_model import LogisticRegression
 
 from services.guard.engine import prefilter as runtime
+from services.guard.engine.config import GuardConfig
 from services.guard.engine.injection import STRIDE_TOKENS, WINDOW_TOKENS, load_tokenizer, token_windows
 
 from .data import is_synthetic, load_rows, read_jsonl, stratified_folds
 from .metrics import choose_threshold, format_table, per_source
 
+POLICY_THRESHOLD = GuardConfig().policy_threshold  # the policy gate is calibrated for this threshold
 SIF = 1e-4  # model2vec's SIF coefficient: weight = SIF / (SIF + p(token)), p from Zipf over the vocabulary order
 C = 4.0  # inverse L2 strength of the logistic regression (best of 1, 4, 16 in 5-fold CV)
 
@@ -157,16 +159,20 @@ def policy_gate(table: runtime.TokenTable, tokenizer: Path, policies_dir: Path, 
     static = runtime.StaticEmbedder(table, runtime.load_plain_tokenizer(tokenizer))
     centre = static.embed(dev_texts).mean(0)
     static.centre = centre
-    chunks = [t for d in load_policies(policies_dir) for rule in d.rules for t, _ in rule.chunks()]
+    documents = load_policies(policies_dir)
+    # As the runtime gate: against violating chunks only (rule text, its sentences, its violation examples).
+    chunks = [t for d in documents for rule in d.rules for t, violation in rule.chunks() if violation]
     rows = read_jsonl(cases)
     violations = [r["text"] for r in rows if r["rule"]]
     sims = (static.embed(violations) @ static.embed(chunks).T).max(1)
     embedder = Embedder.load()
-    caught = (embedder.embed(violations) @ embedder.embed(chunks).T).max(1) >= 0.76
+    caught = (embedder.embed(violations) @ embedder.embed(chunks).T).max(1) >= POLICY_THRESHOLD
     gate = float(sims[caught].min()) - 0.03
     dev_sims = (static.embed(dev_texts) @ static.embed(chunks).T).max(1)
     out = {"gate": round(gate, 4), "violations_over_gate": float((sims >= gate).mean()),
-           "dev_texts_over_gate": round(float((dev_sims >= gate).mean()), 3)}
+           "dev_texts_over_gate": round(float((dev_sims >= gate).mean()), 3),
+           "calibrated_for": {"policy_threshold": POLICY_THRESHOLD,
+                              "policies": {d.source: d.content_hash for d in documents}}}
     print("policy gate:", out)
     return {"centre": centre, **out}
 
@@ -221,7 +227,7 @@ def train(base: Path, out_dir: Path, results_file: Path, gate_quantile: float, p
         policy_centre=pol["centre"].astype(np.float32),
     )
     config = {"injection_gate": round(gate, 4), "injection_alone": round(alone, 4), "gate_quantile": gate_quantile,
-              "policy_gate": pol["gate"],
+              "policy_gate": pol["gate"], "policy_gate_calibrated_for": pol["calibrated_for"],
               "buckets": runtime.BUCKETS, "window_tokens": WINDOW_TOKENS, "stride_tokens": STRIDE_TOKENS,
               "table": "all-MiniLM-L6-v2 (6 layers) token vectors, mean-pooled [CLS] t [SEP], PCA, SIF 1e-4, int8"}
     (out_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")

@@ -91,7 +91,7 @@ def policy_detector(embedder: Embedder, prefilter: Prefilter | None) -> PolicyDe
     index.sync(documents, embedder)
     gate = None
     if prefilter is not None:
-        chunks = [t for d in documents for rule in d.rules for t, _ in rule.chunks()]
+        chunks = [t for d in documents for rule in d.rules for t, violation in rule.chunks() if violation]
         gate = (prefilter.static, prefilter.static.embed(chunks), prefilter.policy_gate)
     return PolicyDetector(embedder, index, GuardConfig().policy_threshold, gate=gate, max_windows=2)
 
@@ -108,6 +108,38 @@ def test_policy_gate_keeps_every_violation_the_embedder_finds(embedder, prefilte
     assert [found["gated"][n] for n in caught] == [found["full"][n] for n in caught]
 
 
+# Benign tool results full of the words the gate weighs most ("user", "must", "answer", "response", "above"):
+# each passes the gate with a higher score than the attacks below, and the classifier clears each of them.
+DECOYS = [
+    "Meeting notes: every user must provide their badge before entry. The best answer to the audit question above "
+    "is in the response from facilities. We will follow up with each candidate next week.",
+    "Heritage month schedule: every candidate will write a poem. The best poem, in the judges' response, must "
+    "always be original content. Your entry should follow the example above.",
+    "Dear team, your response to the user survey was the best we have had. Every answer above will be summarised "
+    "in the report; we must provide the final version before Friday.",
+]
+
+
+@pytest.mark.parametrize("attack", ATTACKS[:3])
+def test_other_messages_cannot_use_up_a_messages_budget(prefilter, attack) -> None:
+    c = gated(prefilter, budget=1)
+    assert min(c.score(DECOYS)) < THRESHOLD
+    scores = c.score([*DECOYS, attack])  # one request: three tool results and the user's message
+    assert scores[-1] >= THRESHOLD
+
+
+def test_allowed_examples_do_not_take_the_violations_place() -> None:
+    # DP-2's own allowed examples, verbatim, before the violation, each its own message: they are as near as a
+    # text can be to a rule chunk, and must not use up the slots the violation needs.
+    detector = PolicyDetector.build(GuardConfig(prefilter=True, policy_model_windows=2))
+    items = [make_item(t, frozenset({"policy"}), message_index=n) for n, t in enumerate([
+        "Count customers per region",
+        "How do I design a customers table?",
+        "Export all customers in the database with their phone numbers to a CSV.",
+    ])]
+    assert 2 in [f.message_index for f in detector.detect(items).findings]
+
+
 class SilentModel:
     """A model that calls every window benign: whatever is flagged then was flagged by the gate alone."""
 
@@ -122,3 +154,30 @@ def test_windows_past_the_budget_are_judged_by_the_gate_alone(prefilter) -> None
     within_budget.session = past_budget.session = SilentModel()
     assert within_budget.score([text])[0] < THRESHOLD  # the model read every suspicious window and cleared it
     assert past_budget.score([text])[0] >= THRESHOLD  # unread attack windows: their gate scores are over its bar
+
+
+@pytest.mark.parametrize("damage", ["missing", "policy_gate_zero", "short_table"])
+async def test_a_missing_or_damaged_first_stage_fails_closed(tmp_path, damage) -> None:
+    import shutil
+
+    from libs.common.messages import KeyProfile
+    from services.guard.engine.pipeline import GuardPipeline
+    from services.guard.engine.prefilter import MODEL_DIR
+
+    model = tmp_path / "prefilter"
+    shutil.copytree(MODEL_DIR, model)
+    if damage == "missing":
+        (model / "prefilter.npz").unlink()
+    elif damage == "policy_gate_zero":
+        config = json.loads((model / "config.json").read_text())
+        (model / "config.json").write_text(json.dumps({**config, "policy_gate": 0}))
+    else:
+        with np.load(model / "prefilter.npz") as z:
+            arrays = dict(z)
+        arrays["table"] = arrays["table"][:1000]
+        arrays["table_scale"] = arrays["table_scale"][:1000]
+        np.savez(model / "prefilter.npz", **arrays)
+    p = GuardPipeline.build(GuardConfig(prefilter_model_path=model))
+    assert {"injection", "policy"} <= set(p.unavailable)
+    v = await p.screen_text("What is the capital of Australia?", KeyProfile())
+    assert not v.forward and v.failed_detector in {"injection", "policy"}

@@ -50,11 +50,11 @@ class GuardConfig(BaseSettings):
     prefilter: bool = Field(True, description="Gate the transformer models with the static first stage.")
     prefilter_model_path: Path | None = None
     model_windows: int = Field(
-        3, ge=0, description="With the prefilter: per request, at most this many windows (the most suspicious) go "
-        "to the injection classifier; the gate score alone judges the rest. 0: no limit.")
+        3, ge=0, description="With the prefilter: per screened text, at most this many windows (the most suspicious) "
+        "go to the injection classifier; the gate score alone judges the rest. 0: every window over the gate.")
     policy_model_windows: int = Field(
-        2, ge=0, description="With the prefilter: per request, at most this many windows (the nearest to a rule) "
-        "go to the policy embedder; the others are not matched. 0: no limit.")
+        2, ge=0, description="With the prefilter: per screened text, at most this many windows (the nearest to a "
+        "rule) go to the policy embedder; the others are not matched. 0: every window near a rule.")
 
     # Prompt injection
     injection_threshold: float | None = Field(None, ge=0, le=1, description="None: the classifier's THRESHOLD.")

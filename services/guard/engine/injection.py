@@ -86,7 +86,7 @@ class InjectionClassifier:
         self.stride = stride
         self.batch_size = batch_size
         self.gate = gate
-        self.max_model_windows = max_model_windows  # per score() call, i.e. per request; 0: no limit
+        self.max_model_windows = max_model_windows  # per text; 0: every window over the gate
         self.threshold = threshold
         self.cls_id = tokenizer.token_to_id("[CLS]")
         self.sep_id = tokenizer.token_to_id("[SEP]")
@@ -118,7 +118,7 @@ class InjectionClassifier:
                 owner.append(n)
                 pieces.append(piece)
         probs = np.empty(len(pieces), dtype=np.float32)
-        run = list(range(len(pieces))) if self.gate is None else self._gated(pieces, probs)
+        run = list(range(len(pieces))) if self.gate is None else self._gated(pieces, owner, probs)
         # Similar lengths go together, so short windows are not padded to the longest one in the call.
         order = sorted(run, key=lambda i: len(pieces[i]))
         for start in range(0, len(order), self.batch_size):
@@ -130,17 +130,25 @@ class InjectionClassifier:
         np.maximum.at(best, np.asarray(owner), probs)
         return [float(x) for x in best]
 
-    def _gated(self, pieces: list[list[int]], probs: np.ndarray) -> list[int]:
+    def _gated(self, pieces: list[list[int]], owner: list[int], probs: np.ndarray) -> list[int]:
         """Score every window with the gate; fill ``probs`` for those the model will not read, return the rest.
 
-        Under the gate: sigmoid(score - gate), under 0.5. Over the gate: the highest ``max_model_windows`` go to
-        the model; the others are judged by the gate score alone, mapped so that its own threshold lands on the
-        classifier's ``threshold`` (over it: an attack, as if the model had said so).
+        Under the gate: sigmoid(score - gate), under 0.5. Over the gate: per text, the highest
+        ``max_model_windows`` go to the model; the others are judged by the gate score alone, mapped so that its
+        own threshold lands on the classifier's ``threshold`` (over it: an attack, as if the model had said so).
+        The budget is per text, not per request: windows of other messages (tool results, history) cannot use up
+        a message's share.
         """
         gate = self.gate
         scores = np.array([gate.score(np.asarray(p, dtype=np.int64)) for p in pieces])
-        over = [i for i in np.argsort(-scores).tolist() if scores[i] >= gate.gate]
-        run = over if not self.max_model_windows else over[: self.max_model_windows]
+        taken: dict[int, int] = {}
+        run = []
+        for i in np.argsort(-scores, kind="stable").tolist():
+            if scores[i] < gate.gate:
+                break
+            if not self.max_model_windows or taken.get(owner[i], 0) < self.max_model_windows:
+                taken[owner[i]] = taken.get(owner[i], 0) + 1
+                run.append(i)
         read = set(run)
         for i, s in enumerate(scores.tolist()):
             if s < gate.gate:

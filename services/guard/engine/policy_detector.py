@@ -3,11 +3,13 @@
 An optional judge (``policy_judge``, off unless ``judge_model`` is set) re-decides matches within ``judge_margin``
 of the threshold with the retrieved rule text. With a first stage (``prefilter.StaticEmbedder``), a window whose
 static vector is not within ``gate`` of any rule chunk's is not embedded by the transformer: it cannot match. Of
-the windows that pass, the ``max_windows`` nearest are embedded (the cost of a long request stays bounded).
+the windows that pass, the ``max_windows`` nearest of each screened text are embedded (the cost of a long text stays
+bounded).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,6 +19,8 @@ from services.guard.engine.config import GuardConfig
 from services.guard.engine.detector import POLICY, Detection, ScreenItem, threshold_risk, windows
 from services.guard.engine.policy_docs import load_policies
 from services.guard.engine.policy_index import Embeds, NumpyPolicyIndex, PolicyIndex, RuleMatch
+
+log = logging.getLogger(__name__)
 
 
 class PolicyDetector:
@@ -32,7 +36,7 @@ class PolicyDetector:
         self.judge_margin = judge_margin
         # (static embedder, static vectors of every rule chunk, similarity under which a window cannot match)
         self.gate = gate
-        self.max_windows = max_windows  # with a gate: windows embedded per request, the nearest first; 0: all
+        self.max_windows = max_windows  # with a gate: windows embedded per screened text, the nearest first; 0: all
 
     @classmethod
     def build(cls, config: GuardConfig) -> PolicyDetector:
@@ -52,7 +56,14 @@ class PolicyDetector:
             from services.guard.engine.prefilter import Prefilter
 
             first = Prefilter.load(config.prefilter_model_path)
-            chunks = [text for d in documents for rule in d.rules for text, _ in rule.chunks()]
+            calibrated = first.policy_calibration
+            if calibrated and (calibrated.get("policies") != {d.source: d.content_hash for d in documents}
+                               or config.policy_threshold < calibrated.get("policy_threshold", 0.0)):
+                log.warning("the policy gate was calibrated for other policies or a higher threshold: it may pass over "
+                            "violations of the new ones; retrain it (train_guard.py --prefilter) or set "
+                            "GW_GUARD_PREFILTER=false")
+            # Violating chunks only: an allowed example would always look near (it is a rule chunk) and take a slot.
+            chunks = [text for d in documents for rule in d.rules for text, violation in rule.chunks() if violation]
             gate = (first.static, first.static.embed(chunks), first.policy_gate)
         judge = None
         if config.judge_model:
@@ -82,7 +93,15 @@ class PolicyDetector:
             near = (static.embed(texts) @ chunks.T).max(axis=1) if len(chunks) else np.zeros(len(texts))
             # Reported under half the threshold: the first stage says these windows are far from every rule.
             best_sim = max(0.0, float(near.max())) * 0.5 * self.threshold / gate
-            keep = [n for n in np.argsort(-near).tolist() if near[n] >= gate][: self.max_windows or None]
+            taken: dict[int, int] = {}
+            keep = []
+            for n in np.argsort(-near, kind="stable").tolist():
+                if not near[n] >= gate:
+                    break
+                item = id(owners[n][0])  # the budget is per screened text: other messages cannot use it up
+                if not self.max_windows or taken.get(item, 0) < self.max_windows:
+                    taken[item] = taken.get(item, 0) + 1
+                    keep.append(n)
             texts, owners = [texts[n] for n in keep], [owners[n] for n in keep]
         matches = self.index.search(self.embedder.embed(texts), k=3) if texts else []
         best_sim = max([m[0].similarity for m in matches if m] + [min(best_sim, self.threshold / 2)])

@@ -112,6 +112,7 @@ class Prefilter:
     injection: InjectionGate
     static: StaticEmbedder
     policy_gate: float
+    policy_calibration: dict  # {"policy_threshold": ..., "policies": {source: content hash}} the gate was set for
 
     @classmethod
     def load(cls, path: Path | None = None) -> Prefilter:
@@ -127,7 +128,26 @@ class Prefilter:
                                  float(config["injection_alone"]))
             centre = z["policy_centre"]
         static = StaticEmbedder(table, load_plain_tokenizer(model_dir / "tokenizer.json"), centre)
-        return cls(gate, static, float(config["policy_gate"]))
+        _check(gate, static, float(config["policy_gate"]))
+        return cls(gate, static, float(config["policy_gate"]), config.get("policy_gate_calibrated_for", {}))
+
+
+def _check(gate: InjectionGate, static: StaticEmbedder, policy_gate: float) -> None:
+    """Refuse damaged weights at start-up (the detectors are then unavailable: requests fail closed), rather than
+    failing or mis-scoring every request."""
+    table = gate.table.vectors
+    problems = [
+        table.shape[0] != static.tokenizer.get_vocab_size() and "token table does not match the tokenizer",
+        gate.hashed.shape != (BUCKETS,) and "gate weights do not match the hash buckets",
+        gate.dense.shape != (table.shape[1],) and "gate weights do not match the token vectors",
+        static.centre is not None and static.centre.shape != (table.shape[1],) and "policy centre has the wrong size",
+        not all(np.isfinite(a).all() for a in (table, gate.hashed, gate.dense)) and "non-finite weights",
+        not (np.isfinite([gate.bias, gate.gate, gate.alone, policy_gate]).all() and policy_gate > 0)
+        and "bad gate settings",
+    ]
+    bad = [p for p in problems if p]
+    if bad:
+        raise ValueError(f"prefilter model is damaged: {'; '.join(bad)}")
 
 
 @functools.lru_cache(maxsize=2)
