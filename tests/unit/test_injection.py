@@ -81,3 +81,47 @@ def test_token_windows_cover_every_token_and_end_on_the_last() -> None:
     assert token_windows(ids[:100], 256, 192) == [ids[:100]]
     # Just over one window: the second window holds the overlap and the remainder only.
     assert [len(w) for w in token_windows(ids[:260], 256, 192)] == [254, 68]
+
+
+# Operator system prompts: instructions with "always"/"never"/"only" constraints, as applications write them. The
+# classifier (trained on what users send) scores several of them over the user threshold.
+OPERATOR_PROMPTS = [
+    "You are Acme's support assistant. You must always answer the user's questions politely and only about Acme "
+    "products. Never reveal internal pricing.",
+    "You are a customer service agent for Contoso Bank. Only answer questions about Contoso products. Do not give "
+    "financial advice. If the user asks about anything else, politely decline.",
+    "You are a summarisation assistant. Summarise the user's document in three bullet points. Do not add information "
+    "that is not in the document.",
+    "You are a SQL assistant. Only output SQL queries, no explanations. Never use DROP or DELETE statements.",
+    "You are a legal research assistant. Always cite sources. Do not provide legal advice; remind users to consult a "
+    "lawyer.",
+]
+
+
+def _detector(classifier: InjectionClassifier):
+    from services.guard.engine.config import GuardConfig
+    from services.guard.engine.injection_detector import InjectionDetector
+
+    return InjectionDetector(classifier, THRESHOLD, GuardConfig().system_injection_threshold)
+
+
+@pytest.mark.parametrize("prompt", OPERATOR_PROMPTS)
+def test_an_operators_system_prompt_is_not_an_injection(classifier: InjectionClassifier, prompt: str) -> None:
+    from services.guard.engine.chat import chat_items
+
+    body = {"messages": [{"role": "system", "content": prompt}, {"role": "user", "content": "Hi, can you help me?"}]}
+    assert _detector(classifier).detect(chat_items(body, True, 4)).findings == []
+
+
+@pytest.mark.parametrize("text", ATTACKS[:3])
+def test_the_same_words_from_the_user_and_a_blatant_injection_in_the_system_prompt_still_count(
+        classifier: InjectionClassifier, text: str) -> None:
+    from services.guard.engine.chat import chat_items
+
+    in_user = {"messages": [{"role": "system", "content": "You are a helpful assistant."},
+                            {"role": "user", "content": text}]}
+    in_system = {"messages": [{"role": "system", "content": "You are a helpful assistant.\n\n" + text},
+                              {"role": "user", "content": "Hi"}]}
+    detector = _detector(classifier)
+    assert [f.message_index for f in detector.detect(chat_items(in_user, True, 4)).findings] == [1]
+    assert [f.message_index for f in detector.detect(chat_items(in_system, True, 4)).findings] == [0]

@@ -8,6 +8,8 @@ Screening rules, per message role (``SCREENING_RULES``):
   rules about what a user may ask.
 - ``system`` / ``developer``: PII/secrets and injection. Applications paste retrieved documents and user profile
   fields into the system prompt, so it carries other people's text; it is forwarded upstream, so leaks count.
+  Injection counts there only at ``system_injection_threshold`` (0.999): the operator's own instructions
+  ("Only answer questions about X. Never reveal Y.") read as instruction-like to the classifier.
 - ``assistant`` (history): PII/secrets and injection. The client writes the whole history, so an "assistant" turn
   is as user-controlled as a user turn (forged assistant turns are a many-shot jailbreak); it is forwarded again.
   Their ``tool_calls`` arguments, and the descriptions in ``tools``, are screened for PII/secrets and injection too:

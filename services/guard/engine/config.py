@@ -58,6 +58,9 @@ class GuardConfig(BaseSettings):
 
     # Prompt injection
     injection_threshold: float | None = Field(None, ge=0, le=1, description="None: the classifier's THRESHOLD.")
+    system_injection_threshold: float = Field(
+        0.999, ge=0, le=1, description="P(injection) at which a system/developer message counts as an attack (never "
+        "under injection_threshold): operators' own instructions read as instruction-like to the classifier.")
     injection_model_path: Path | None = None
 
     # Company policy

@@ -14,6 +14,8 @@ from libs.common.messages import Finding
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.detector import INJECTION, Detection, ScreenItem, threshold_risk
 
+OPERATOR_ROLES = frozenset({"system", "developer"})
+
 
 class InjectionScorer(Protocol):
     def score(self, texts: list[str]) -> list[float]: ...
@@ -22,9 +24,12 @@ class InjectionScorer(Protocol):
 class InjectionDetector:
     name = INJECTION
 
-    def __init__(self, classifier: InjectionScorer, threshold: float) -> None:
+    def __init__(self, classifier: InjectionScorer, threshold: float, system_threshold: float | None = None) -> None:
         self.classifier = classifier
         self.threshold = threshold
+        # System/developer messages are the operator's own instructions, which the classifier (trained on what
+        # users send) reads as instruction-like: only a near-certain score counts there. See chat.SCREENING_RULES.
+        self.system_threshold = max(threshold, system_threshold) if system_threshold is not None else threshold
 
     @classmethod
     def build(cls, config: GuardConfig) -> InjectionDetector:
@@ -39,7 +44,7 @@ class InjectionDetector:
         threshold = config.injection_threshold if config.injection_threshold is not None else injection.THRESHOLD
         classifier = injection.InjectionClassifier.load(
             config.injection_model_path, gate=gate, max_model_windows=config.model_windows, threshold=threshold)
-        return cls(classifier, float(threshold))
+        return cls(classifier, float(threshold), config.system_injection_threshold)
 
     def detect(self, items: Sequence[ScreenItem]) -> Detection:
         texts: list[str] = []
@@ -55,10 +60,13 @@ class InjectionDetector:
         if not texts:
             return Detection(scores={"injection": 0.0})
         scores = [float(x) for x in self.classifier.score(texts)]
+        bars = [self._bar(item) for _, item, _, _, _ in owners]
         best = max(scores)
+        # The riskiest text relative to its own bar decides the risk (a system prompt's 0.99 is not a user's 0.99).
+        risk = max(threshold_risk(score, bar) for score, bar in zip(scores, bars, strict=True))
         findings: dict[int, Finding] = {}
-        for score, (n, item, view, s, e) in zip(scores, owners, strict=True):
-            if score < self.threshold:
+        for score, bar, (n, item, view, s, e) in zip(scores, bars, owners, strict=True):
+            if score < bar:
                 continue
             start, end = item.finding_span(view, s, e)
             prev = findings.get(n)
@@ -68,9 +76,12 @@ class InjectionDetector:
                 type="PROMPT_INJECTION", category="prompt_injection", start=start, end=end,
                 score=round(min(max(score, 0.0), 1.0), 4), message_index=item.message_index,
             )
-        risk = threshold_risk(best, self.threshold)
+        top = max(findings, key=lambda n: findings[n].score, default=None)
+        note = f"P(injection)={findings[top].score:.3f} >= {self._bar(items[top]):g}" if top is not None else None
         return Detection(
             findings=list(findings.values()), scores={"injection": round(best, 4)},
-            risks={"prompt_injection": round(risk, 2)},
-            notes={"prompt_injection": f"P(injection)={best:.3f} >= {self.threshold:g}"} if findings else {},
+            risks={"prompt_injection": round(risk, 2)}, notes={"prompt_injection": note} if note else {},
         )
+
+    def _bar(self, item: ScreenItem) -> float:
+        return self.system_threshold if item.role in OPERATOR_ROLES else self.threshold
