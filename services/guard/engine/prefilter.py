@@ -3,8 +3,8 @@
 A transformer window costs ~12 ms on one core, so reading all of a 10,000-character text with both models would
 blow the latency budget. Each window is first scored here (a table lookup and a dot product, microseconds); only
 windows at or above the gate go on to the transformer classifier, and only texts whose static vector comes near
-a policy rule go on to the transformer embedder; a request sends at most a few windows (``model_windows``, the
-most suspicious first) to each transformer, so its cost is bounded whatever its length. The gates are set
+a policy rule go on to the transformer embedder; each screened text sends at most a few windows (``model_windows``,
+the most suspicious first) to each transformer, so its cost is bounded whatever its length. The gates are set
 low: in 5-fold and leave-one-source-out cross-validation the cascade catches what the classifier alone catches
 (MODEL_CARD.md).
 
@@ -71,8 +71,8 @@ def load_plain_tokenizer(path: Path) -> Tokenizer:
 @dataclass
 class InjectionGate:
     """Logistic-regression score of a window. The classifier reads only windows scoring >= ``gate`` (at most a
-    budget of them per request, the highest first); a window over the gate that the budget leaves out is judged
-    by this score alone, an attack at >= ``alone`` (the score's own threshold, chosen like the classifier's)."""
+    budget of them per text, the highest first); a window over the gate that the budget leaves out is judged by
+    this score alone, an attack at >= ``alone`` (the score's own threshold, chosen like the classifier's)."""
 
     table: TokenTable
     hashed: np.ndarray

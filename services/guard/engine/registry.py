@@ -29,7 +29,7 @@ def build_detectors(config: GuardConfig) -> tuple[list[Detector], dict[str, str]
     for name in dict.fromkeys(config.detectors):
         try:
             detectors.append(_factory(name)(config))
-        except (ImportError, OSError, ValueError) as exc:  # missing or damaged model files
+        except (ImportError, OSError, ValueError, KeyError) as exc:  # missing or damaged model files
             if config.require_all_detectors:
                 raise
             unavailable[name] = f"{type(exc).__name__}: {exc}"
