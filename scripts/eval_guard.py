@@ -115,6 +115,21 @@ def _luhn_invalid(rng: random.Random) -> str:
             return digits
 
 
+async def eval_operator_prompts(pipeline: GuardPipeline, path: Path) -> None:
+    """Benign operator/persona prompts ("You are X. Only answer Y. Never reveal Z."): flagged as injection when a
+    user sends them, and when they are the system message (judged at the system threshold)."""
+    rows = [json.loads(line) for line in path.open()]
+    as_user = as_system = 0
+    for row in rows:
+        v = await pipeline.screen_text(row["text"], LOG)
+        as_user += "prompt_injection" in v.categories
+        body = {"messages": [{"role": "system", "content": row["text"]}, {"role": "user", "content": "Hi!"}]}
+        v = await pipeline.screen_chat(body, LOG)
+        as_system += "prompt_injection" in v.categories
+    print(f"\n== benign operator/persona prompts ({path.name}, {len(rows)}; false positives) ==")
+    print(f"as a user message: {as_user}/{len(rows)}   as the system message: {as_system}/{len(rows)}")
+
+
 async def eval_policy(pipeline: GuardPipeline, path: Path) -> None:
     rows = [json.loads(line) for line in path.open()]
     tp = fp = fn = wrong = 0
@@ -135,8 +150,10 @@ async def eval_policy(pipeline: GuardPipeline, path: Path) -> None:
 
 async def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--injection", type=Path, default=Path("/work/shared/data/guard/injection_dev.jsonl"))
-    ap.add_argument("--pii", type=Path, default=Path("/work/shared/data/guard/pii_dev.json"))
+    ap.add_argument("--injection", type=Path, default=ROOT / "data/guard/injection_dev.jsonl")
+    ap.add_argument("--operator", type=Path, default=ROOT / "data/guard/operator_prompts.jsonl")
+    ap.add_argument("--pii", type=Path, default=ROOT.parent / "shared/data/guard/pii_dev.json",
+                    help="presidio-research synthetic sentences (the shared dev data; skipped when absent)")
     ap.add_argument("--policy", type=Path, default=ROOT / "tests/unit/guard/policy_cases.jsonl")
     ap.add_argument("--limit", type=int, default=None, help="sample this many injection rows")
     args = ap.parse_args()
@@ -145,8 +162,13 @@ async def main() -> None:
     print("detectors:", names, "unavailable:", pipeline.unavailable or "none")
     if "injection" in names and args.injection.exists():
         await eval_injection(pipeline, args.injection, args.limit)
+    if "injection" in names and args.operator.exists():
+        await eval_operator_prompts(pipeline, args.operator)
     if "pii" in names:
-        await eval_pii(pipeline, args.pii)
+        if args.pii.exists():
+            await eval_pii(pipeline, args.pii)
+        else:
+            print(f"\n(no {args.pii}: PII recall per entity type skipped)")
         await eval_credentials_and_negatives(pipeline)
     if "policy" in names:
         await eval_policy(pipeline, args.policy)

@@ -125,3 +125,25 @@ def test_the_same_words_from_the_user_and_a_blatant_injection_in_the_system_prom
     detector = _detector(classifier)
     assert [f.message_index for f in detector.detect(chat_items(in_user, True, 4)).findings] == [1]
     assert [f.message_index for f in detector.detect(chat_items(in_system, True, 4)).findings] == [0]
+
+
+class FixedScore:
+    def __init__(self, score: float) -> None:
+        self.value = score
+
+    def score(self, texts: list[str]) -> list[float]:
+        return [self.value for _ in texts]
+
+
+@pytest.mark.parametrize(("score", "detected"), [(0.9988, False), (0.99899, False), (0.999, True)])
+def test_a_score_just_under_the_bar_is_not_detected_after_rounding(score: float, detected: bool) -> None:
+    from libs.common.messages import KeyProfile
+    from services.guard.engine.chat import chat_items
+    from services.guard.engine.decision import decide
+    from services.guard.engine.injection_detector import InjectionDetector
+
+    detector = InjectionDetector(FixedScore(score), threshold=0.9771, system_threshold=0.999)
+    body = {"messages": [{"role": "system", "content": "You are a support assistant."}]}
+    decision = decide([detector.detect(chat_items(body, True, 4))], KeyProfile())
+    assert ("prompt_injection" in decision.categories) is detected
+    assert decision.forward is not detected

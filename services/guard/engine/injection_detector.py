@@ -63,7 +63,9 @@ class InjectionDetector:
         bars = [self._bar(item) for _, item, _, _, _ in owners]
         best = max(scores)
         # The riskiest text relative to its own bar decides the risk (a system prompt's 0.99 is not a user's 0.99).
-        risk = max(threshold_risk(score, bar) for score, bar in zip(scores, bars, strict=True))
+        # Under its bar a text stays under 5 even after rounding (0.9988 against 0.999 would round up to 5.0).
+        risk = max(threshold_risk(score, bar) if score >= bar else min(threshold_risk(score, bar), 4.99)
+                   for score, bar in zip(scores, bars, strict=True))
         findings: dict[int, Finding] = {}
         for score, bar, (n, item, view, s, e) in zip(scores, bars, owners, strict=True):
             if score < bar:
