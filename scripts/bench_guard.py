@@ -136,6 +136,19 @@ async def time_pair(gated: GuardPipeline, full: GuardPipeline, prompts: list[str
     return out[id(gated)], out[id(full)]
 
 
+async def time_one(pipeline: GuardPipeline, prompts: list[str]) -> Timing:
+    """The prompts through one pipeline only, as a guard worker runs (one pipeline per process): no second
+    pipeline evicting its caches between calls, as ``time_pair`` must."""
+    out = Timing([], 0)
+    for text in prompts:
+        body = chat(text)
+        t0 = time.perf_counter()
+        v = await pipeline.screen_chat(body, LOG)
+        out.ms.append((time.perf_counter() - t0) * 1000)
+        out.flagged += "prompt_injection" in v.categories
+    return out
+
+
 async def flagged(pipeline: GuardPipeline, texts: list[str]) -> int:
     return sum(["prompt_injection" in (await pipeline.screen_chat(chat(t), LOG)).categories for t in texts])
 
@@ -203,6 +216,7 @@ async def main() -> None:
     await warm_up([gated, full], random.Random(args.seed + 1), benign, attacks)
 
     results: dict[tuple[str, int], tuple[Timing, Timing]] = {}
+    shipped: dict[tuple[str, int], Timing] = {}
     alone: dict[int, tuple[int, int]] = {}
     for chars in LENGTHS:
         n = args.n if chars == 1000 else max(args.n // 4, 2)
@@ -218,6 +232,8 @@ async def main() -> None:
             results[name, chars] = await time_pair(gated, full, prompts)
             print(f"  timed {name:10} @ {chars:6,} chars: {n} prompts x 2 configs in {time.perf_counter() - t0:5.1f} s",
                   flush=True)
+        for name, prompts in inputs.items():
+            shipped[name, chars] = await time_one(gated, prompts)
         # Not timed: whether the filler is what hides an attack the pipeline would catch on its own.
         alone[chars] = tuple([await flagged(p, hidden) for p in (gated, full)])
     gated.close()
@@ -247,9 +263,11 @@ async def main() -> None:
                   f"p50 {on.p50 / b.p50:.2f}, p95 {on.p95 / b.p95:.2f})")
 
     print("\n== targets (whole pipeline with prefilter, one request per prompt) ==")
+    print("  as a guard worker runs it: the shipped pipeline alone, same prompts (the tables above interleave both")
+    print("  pipelines per prompt for the ratio, which costs each some cache warmth)")
     print(f"  {'input':12}" + "".join(f"  {h:20}" for h in ("1,000 chars p50", "1,000 chars p95", "10,000 chars p95")))
     for name in ("paragraph", "benign mix", "attack mix"):
-        short, long = results[name, 1000][0], results[name, 10000][0]
+        short, long = shipped[name, 1000], shipped[name, 10000]
         checks = (target_check(1000, "p50", short.p50), target_check(1000, "p95", short.p95),
                   target_check(10000, "p95", long.p95))
         print(f"  {name:12}" + "".join(f"  {c:20}" for c in checks))
