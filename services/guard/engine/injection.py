@@ -17,7 +17,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from services.guard.engine.prefilter import InjectionGate
+from services.guard.engine.prefilter import InjectionGate, pick
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "injection"
 
@@ -136,19 +136,10 @@ class InjectionClassifier:
         Under the gate: sigmoid(score - gate), under 0.5. Over the gate: per text, the highest
         ``max_model_windows`` go to the model; the others are judged by the gate score alone, mapped so that its
         own threshold lands on the classifier's ``threshold`` (over it: an attack, as if the model had said so).
-        The budget is per text, not per request: windows of other messages (tool results, history) cannot use up
-        a message's share.
         """
         gate = self.gate
         scores = np.array([gate.score(np.asarray(p, dtype=np.int64)) for p in pieces])
-        taken: dict[int, int] = {}
-        run = []
-        for i in np.argsort(-scores, kind="stable").tolist():
-            if scores[i] < gate.gate:
-                break
-            if not self.max_model_windows or taken.get(owner[i], 0) < self.max_model_windows:
-                taken[owner[i]] = taken.get(owner[i], 0) + 1
-                run.append(i)
+        run = pick(scores, owner, gate.gate, self.max_model_windows)
         read = set(run)
         for i, s in enumerate(scores.tolist()):
             if s < gate.gate:

@@ -19,6 +19,7 @@ from services.guard.engine.config import GuardConfig
 from services.guard.engine.detector import POLICY, Detection, ScreenItem, threshold_risk, windows
 from services.guard.engine.policy_docs import load_policies
 from services.guard.engine.policy_index import Embeds, NumpyPolicyIndex, PolicyIndex, RuleMatch
+from services.guard.engine.prefilter import Prefilter, pick
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,6 @@ class PolicyDetector:
         index.sync(documents, embedder)
         gate = None
         if config.prefilter:
-            from services.guard.engine.prefilter import Prefilter
-
             first = Prefilter.load(config.prefilter_model_path)
             calibrated = first.policy_calibration
             if calibrated and (calibrated.get("policies") != {d.source: d.content_hash for d in documents}
@@ -87,24 +86,16 @@ class PolicyDetector:
                         owners.append((item, view, s, e))
         if not texts:
             return Detection(scores={"policy": 0.0})
-        best_sim = 0.0
+        first_stage = 0.0
         if self.gate is not None:
             static, chunks, gate = self.gate
             near = (static.embed(texts) @ chunks.T).max(axis=1) if len(chunks) else np.zeros(len(texts))
-            # Reported under half the threshold: the first stage says these windows are far from every rule.
-            best_sim = max(0.0, float(near.max())) * 0.5 * self.threshold / gate
-            taken: dict[int, int] = {}
-            keep = []
-            for n in np.argsort(-near, kind="stable").tolist():
-                if not near[n] >= gate:
-                    break
-                item = id(owners[n][0])  # the budget is per screened text: other messages cannot use it up
-                if not self.max_windows or taken.get(item, 0) < self.max_windows:
-                    taken[item] = taken.get(item, 0) + 1
-                    keep.append(n)
+            # Reported under half the threshold: the first stage only says how near the nearest window came.
+            first_stage = min(max(0.0, float(near.max())) * 0.5 * self.threshold / gate, self.threshold / 2)
+            keep = pick(near, [id(item) for item, *_ in owners], gate, self.max_windows)
             texts, owners = [texts[n] for n in keep], [owners[n] for n in keep]
         matches = self.index.search(self.embedder.embed(texts), k=3) if texts else []
-        best_sim = max([m[0].similarity for m in matches if m] + [min(best_sim, self.threshold / 2)])
+        best_sim = max([m[0].similarity for m in matches if m] + [first_stage])
         findings: list[Finding] = []
         for text, found, (item, view, s, e) in zip(texts, matches, owners, strict=True):
             for match in found:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,23 @@ def chunks(ids: np.ndarray) -> list[np.ndarray]:
         return [ids]
     starts = range(0, len(ids) - CHUNK_TOKENS + CHUNK_STRIDE, CHUNK_STRIDE)
     return [ids, *(ids[s : s + CHUNK_TOKENS] for s in starts)]
+
+
+def pick(scores: np.ndarray, owners: Sequence[Hashable], gate: float, budget: int) -> list[int]:
+    """Indices of the scores at or over ``gate``, highest first, at most ``budget`` per owner (0: no limit).
+
+    The owner is the screened text a window belongs to: a budget per text means windows of other messages (tool
+    results, history) cannot use up a message's share.
+    """
+    taken: dict[Hashable, int] = {}
+    chosen = []
+    for i in np.argsort(-scores, kind="stable").tolist():
+        if not scores[i] >= gate:
+            break
+        if not budget or taken.get(owners[i], 0) < budget:
+            taken[owners[i]] = taken.get(owners[i], 0) + 1
+            chosen.append(i)
+    return chosen
 
 
 class TokenTable:
