@@ -18,6 +18,7 @@ the cascade (gate, then classifier) is reported per source next to the classifie
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -79,10 +80,38 @@ def fit(x: sp.csr_matrix, y: np.ndarray) -> LogisticRegression:
     return LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(x, y)
 
 
-def cascade_report(rows, owner, s1_oof, gate, alone, results_file: Path, loso: bool, budget: int = 3) -> dict:
-    """The classifier alone against the cascade as the runtime runs it: windows under the gate skipped, at most
-    ``budget`` windows per text (the runtime's default ``model_windows``) to the classifier, the rest judged by
-    the gate score alone."""
+@dataclass
+class Windows:
+    """Every classifier window of the training rows, with its features, and its parts (the window and its chunks)
+    as the runtime scores them: a window's gate score is the highest over its parts."""
+
+    owner: np.ndarray  # row of each window
+    x: sp.csr_matrix  # window features (what the gate is trained on)
+    y: np.ndarray  # every window of an attack text counts as an attack
+    parts: sp.csr_matrix  # features of every part
+    part_of: np.ndarray  # window of each part
+
+    def scores(self, model: LogisticRegression, windows: np.ndarray) -> np.ndarray:
+        """Gate scores (max over parts) of the given windows, in that order."""
+        best = np.full(len(self.owner), -np.inf)
+        rows = np.where(np.isin(self.part_of, windows))[0]
+        np.maximum.at(best, self.part_of[rows], model.decision_function(self.parts[rows]))
+        return best[windows]
+
+
+def cascade_hit(classifier: np.ndarray, gate_scores: np.ndarray, gate: float, alone: float, thr: float,
+                budget: int) -> bool:
+    """Whether the runtime cascade flags a text: the classifier on the windows ``runtime.pick`` reads, the gate
+    score alone on the other windows over the gate."""
+    read = runtime.pick(gate_scores, [0] * len(gate_scores), gate, budget)
+    rest = [k for k in range(len(gate_scores)) if gate_scores[k] >= gate and k not in read]
+    return bool((classifier[read] >= thr).any() or (gate_scores[rest] >= alone).any())
+
+
+def cascade_report(rows, win: Windows, s1_oof, gate, alone, results_file: Path, loso: bool,
+                   budget: int = 3) -> dict:
+    """The classifier alone against the cascade as the runtime runs it (``cascade_hit``), with the runtime's
+    default ``model_windows`` budget."""
     if not results_file.exists():
         print(f"(no {results_file}: run train_guard.py --cv 5 for the cascade table)")
         return {}
@@ -92,18 +121,12 @@ def cascade_report(rows, owner, s1_oof, gate, alone, results_file: Path, loso: b
         return {}
     thr = float(res["cv_threshold"])
     pub = [i for i, r in enumerate(rows) if not is_synthetic(r)]
-    per_row: list[list[float]] = [[] for _ in rows]
-    for s, o in zip(s1_oof.tolist(), owner.tolist(), strict=True):
-        per_row[o].append(s)
     classifier, cascade, escalated = [], [], []
     for i in pub:
-        t, g = np.array(res["cv_windows"][str(i)]), np.array(per_row[i])
-        over = [k for k in np.argsort(-g).tolist() if g[k] >= gate]
-        read, rest = over[:budget], over[budget:]
-        hit = (t[read] >= thr).any() or (g[rest] >= alone).any()
+        t, g = np.array(res["cv_windows"][str(i)]), s1_oof[win.owner == i]
         classifier.append(t.max())
-        cascade.append(1.0 if hit else 0.0)
-        escalated.append(len(over) / len(g))
+        cascade.append(float(cascade_hit(t, g, gate, alone, thr, budget)))
+        escalated.append(float((g >= gate).mean()))
     prow = [rows[i] for i in pub]
     print(format_table(per_source(prow, np.array(classifier), thr), f"classifier alone, out-of-fold @ {thr:.3f}"))
     print(format_table(per_source(prow, np.array(cascade), 0.5), f"gate, then classifier (budget {budget})"))
@@ -115,40 +138,33 @@ def cascade_report(rows, owner, s1_oof, gate, alone, results_file: Path, loso: b
            "cascade": per_source(prow, np.array(cascade), 0.5),
            "benign_windows_escalated": esc}
     if loso and "loso_windows" in res:
-        out["loso"] = loso_report(rows, owner, gate, res, thr)
+        out["loso"] = loso_report(rows, win, gate, alone, res, thr, budget)
     return out
 
 
-def loso_report(rows, owner, gate, res, thr) -> dict:
+def loso_report(rows, win: Windows, gate, alone, res, thr, budget) -> dict:
     """Each public source held out of the gate's training too, against the classifier's LOSO windows."""
-    x, y, xp, parts_of = _XY["x"], _XY["y"], _XY["xp"], _XY["parts_of"]
     src = np.array([r["source"] for r in rows])
     table = {}
     for source in sorted({r["source"] for r in rows if not is_synthetic(r)}):
-        if not any(str(i) in res["loso_windows"] for i in np.where(src == source)[0]):
+        idx = [i for i in np.where(src == source)[0].tolist() if str(i) in res["loso_windows"]]
+        if not idx:
             continue
-        train = np.where(src[owner] != source)[0]
-        test = np.where(src[owner] == source)[0]
-        in_test = np.where(src[owner[parts_of]] == source)[0]
-        best = np.full(len(owner), -np.inf)
-        np.maximum.at(best, parts_of[in_test], fit(x[train], y[train]).decision_function(xp[in_test]))
-        s1 = best[test]
-        per_row: dict[int, list[float]] = {}
-        for s, o in zip(s1.tolist(), owner[test].tolist(), strict=True):
-            per_row.setdefault(o, []).append(s)
-        idx = sorted(per_row)
-        alone = [max(res["loso_windows"][str(i)]) for i in idx]
-        casc = [max([t for t, g in zip(res["loso_windows"][str(i)], per_row[i], strict=True) if g >= gate],
-                    default=0.0) for i in idx]
+        held_out = src[win.owner] == source
+        gate_scores = win.scores(fit(win.x[~held_out], win.y[~held_out]), np.where(held_out)[0])
+        owners = win.owner[held_out]
+        alone_scores, cascade = [], []
+        for i in idx:
+            t = np.array(res["loso_windows"][str(i)])
+            alone_scores.append(t.max())
+            cascade.append(float(cascade_hit(t, gate_scores[owners == i], gate, alone, thr, budget)))
         sub = [rows[i] for i in idx]
-        a, c = per_source(sub, np.array(alone), thr)[source], per_source(sub, np.array(casc), thr)[source]
+        a = per_source(sub, np.array(alone_scores), thr)[source]
+        c = per_source(sub, np.array(cascade), 0.5)[source]
         table[source] = {"classifier": a, "cascade": c}
         key = "recall" if a["recall"] is not None else "fpr"
         print(f"LOSO {source:18s} {key} classifier {a[key]:.3f}  gate then classifier {c[key]:.3f}")
     return table
-
-
-_XY: dict = {}
 
 
 def policy_gate(table: runtime.TokenTable, tokenizer: Path, policies_dir: Path, cases: Path,
@@ -164,11 +180,12 @@ def policy_gate(table: runtime.TokenTable, tokenizer: Path, policies_dir: Path, 
     chunks = [t for d in documents for rule in d.rules for t, violation in rule.chunks() if violation]
     rows = read_jsonl(cases)
     violations = [r["text"] for r in rows if r["rule"]]
-    sims = (static.embed(violations) @ static.embed(chunks).T).max(1)
+    chunk_vectors = static.embed(chunks)
+    sims = (static.embed(violations) @ chunk_vectors.T).max(1)
     embedder = Embedder.load()
     caught = (embedder.embed(violations) @ embedder.embed(chunks).T).max(1) >= POLICY_THRESHOLD
     gate = float(sims[caught].min()) - 0.03
-    dev_sims = (static.embed(dev_texts) @ static.embed(chunks).T).max(1)
+    dev_sims = (static.embed(dev_texts) @ chunk_vectors.T).max(1)
     out = {"gate": round(gate, 4), "violations_over_gate": float((sims >= gate).mean()),
            "dev_texts_over_gate": round(float((dev_sims >= gate).mean()), 3),
            "calibrated_for": {"policy_threshold": POLICY_THRESHOLD,
@@ -190,34 +207,26 @@ def train(base: Path, out_dir: Path, results_file: Path, gate_quantile: float, p
         for w in token_windows(enc.ids, WINDOW_TOKENS, STRIDE_TOKENS):
             owner.append(i)
             windows.append(np.asarray(w, dtype=np.int64))
-    owner_a = np.array(owner)
-    x = window_matrix(table, windows)
-    y = np.array([int(rows[o]["label"]) for o in owner])  # every window of an attack text counts as an attack
-    # The runtime scores a window as the max over the window and its chunks (runtime.chunks): so does the CV.
-    parts_of, parts = [], []
-    for k, w in enumerate(windows):
-        for part in runtime.chunks(w):
-            parts_of.append(k)
-            parts.append(part)
-    xp, parts_of_a = window_matrix(table, parts), np.array(parts_of)
-    _XY.update(x=x, y=y, xp=xp, parts_of=parts_of_a)
-    folds = np.array(stratified_folds(rows, 5))[owner_a]
+    parts = [(k, part) for k, w in enumerate(windows) for part in runtime.chunks(w)]
+    win = Windows(owner=np.array(owner), x=window_matrix(table, windows),
+                  y=np.array([int(rows[o]["label"]) for o in owner]),
+                  parts=window_matrix(table, [part for _, part in parts]), part_of=np.array([k for k, _ in parts]))
+    folds = np.array(stratified_folds(rows, 5))[win.owner]
     oof = np.full(len(windows), -np.inf)
     for f in range(5):
-        model = fit(x[folds != f], y[folds != f])
-        test = np.where(folds[parts_of_a] == f)[0]
-        np.maximum.at(oof, parts_of_a[test], model.decision_function(xp[test]))
+        test = np.where(folds == f)[0]
+        oof[test] = win.scores(fit(win.x[folds != f], win.y[folds != f]), test)
         print(f"gate CV fold {f + 1}/5", flush=True)
     benign_pub = [k for k, o in enumerate(owner) if rows[o]["label"] == 0 and not is_synthetic(rows[o])]
     gate = float(np.quantile(oof[benign_pub], gate_quantile))
     print(f"injection gate {gate:.4f} ({gate_quantile:.0%} of public benign windows fall under it)")
     per_text = np.full(len(rows), -np.inf)
-    np.maximum.at(per_text, owner_a, oof)
+    np.maximum.at(per_text, win.owner, oof)
     pub = [i for i, r in enumerate(rows) if not is_synthetic(r)]
     alone = choose_threshold([rows[i] for i in pub], per_text[pub], floor=-np.inf, cap=np.inf)
     print(f"gate score's own threshold {alone:.4f} (every public benign source <= 1.5% FPR, out-of-fold)")
-    report = cascade_report(rows, owner_a, oof, gate, alone, results_file, loso)
-    final = fit(x, y)
+    report = cascade_report(rows, win, oof, gate, alone, results_file, loso)
+    final = fit(win.x, win.y)
     dev_texts = [r["text"][:1200] for r in rows if not is_synthetic(r)]
     pol = policy_gate(table, base / "tokenizer.json", policies_dir, policy_cases, dev_texts)
     np.savez_compressed(
