@@ -122,17 +122,20 @@ class Timing:
         return statistics.quantiles(self.ms, n=100)[94] if len(self.ms) > 1 else self.ms[0]
 
 
+async def timed(pipeline: GuardPipeline, body: dict, into: Timing) -> None:
+    t0 = time.perf_counter()
+    v = await pipeline.screen_chat(body, LOG)
+    into.ms.append((time.perf_counter() - t0) * 1000)
+    into.flagged += "prompt_injection" in v.categories
+
+
 async def time_pair(gated: GuardPipeline, full: GuardPipeline, prompts: list[str]) -> tuple[Timing, Timing]:
     """Each prompt through both pipelines back to back; which goes first alternates, so neither profits from
     whatever the other left warm (caches, the CPU's frequency) more than half the time."""
     out = {id(gated): Timing([], 0), id(full): Timing([], 0)}
     for i, text in enumerate(prompts):
-        body = chat(text)
         for p in (gated, full) if i % 2 == 0 else (full, gated):
-            t0 = time.perf_counter()
-            v = await p.screen_chat(body, LOG)
-            out[id(p)].ms.append((time.perf_counter() - t0) * 1000)
-            out[id(p)].flagged += "prompt_injection" in v.categories
+            await timed(p, chat(text), out[id(p)])
     return out[id(gated)], out[id(full)]
 
 
@@ -141,11 +144,7 @@ async def time_one(pipeline: GuardPipeline, prompts: list[str]) -> Timing:
     pipeline evicting its caches between calls, as ``time_pair`` must."""
     out = Timing([], 0)
     for text in prompts:
-        body = chat(text)
-        t0 = time.perf_counter()
-        v = await pipeline.screen_chat(body, LOG)
-        out.ms.append((time.perf_counter() - t0) * 1000)
-        out.flagged += "prompt_injection" in v.categories
+        await timed(pipeline, chat(text), out)
     return out
 
 
