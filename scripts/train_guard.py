@@ -61,11 +61,15 @@ def parse() -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--max-len", type=int, default=256)
     p.add_argument("--lr", type=float, default=8e-5)
+    p.add_argument("--seed", type=int, default=7, help="training seed (shuffling, dropout, head init)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--hidden-attacks", type=int, default=600,
                    help="add N attacks hidden in benign training text and N controls to every training set (0: none)")
+    p.add_argument("--embedded-tasks", type=int, default=0,
+                   help="add N documents with a benign request planted inside, and 2N controls (tried, not shipped)")
     p.add_argument("--cv", type=int, default=0, help="k for stratified k-fold (0: skip)")
     p.add_argument("--loso", action="store_true", help="leave-one-source-out over the public sources")
+    p.add_argument("--loso-sources", nargs="+", help="with --loso: only these public sources")
     p.add_argument("--loso-no-synthetic", action="store_true",
                    help="LOSO for attack sources without synthetic data")
     p.add_argument("--compare-layers", type=int, nargs="*", default=[],

@@ -33,3 +33,38 @@ def hidden_attacks(ids: list[list[int]], labels: list[int], n: int,
             out_ids.append([t for p in parts for t in p])
             out_labels.append(label)
     return out_ids, out_labels
+
+
+# Benign rows that are documents (data an application hands the model), not prompts written to it.
+DOCUMENT_SOURCES = frozenset({"bipia", "synthetic_hardneg_docs"})
+
+
+def embedded_tasks(docs: list[list[int]], tasks: list[list[int]], n: int, sentence_ends: set[int],
+                   seed: int = 12) -> tuple[list[list[int]], list[int]]:
+    """``n`` documents with a short benign request planted inside (label 1), and for each, the same document
+    alone and the same request framing it (label 0), as content token ids, from the given (training) rows.
+
+    An indirect injection need not sound like an attack: a retrieved table or e-mail that says "Explain the
+    theory of relativity." halfway through is an instruction aimed at the model that reads it (BIPIA's attacks
+    are of that kind). ``docs`` are benign documents (``DOCUMENT_SOURCES``), ``tasks`` short benign requests
+    from any source. The planted request goes after a sentence (a token in ``sentence_ends``: ".", "?", "|",
+    ...) inside the document's middle 80%. The controls put it before or after the document instead, which is
+    how users ask about a document ("Classify whether this email is spam: ..."): without them the model learns
+    that any request next to a document is an attack.
+    """
+    rng = random.Random(seed)
+    docs = [x for x in docs if 40 <= len(x) <= 700]
+    tasks = [x for x in tasks if 4 <= len(x) <= 40]
+    if not docs or not tasks:
+        return [], []
+    out_ids: list[list[int]] = []
+    out_labels: list[int] = []
+    for _ in range(n):
+        doc, task = rng.choice(docs), rng.choice(tasks)
+        lo, hi = max(1, len(doc) // 10), len(doc) - len(doc) // 10
+        cuts = [i for i in range(lo, hi) if doc[i - 1] in sentence_ends]
+        cut = rng.choice(cuts) if cuts else len(doc) // 2
+        framed = task + doc if rng.random() < 0.5 else doc + task
+        out_ids += [doc[:cut] + task + doc[cut:], list(doc), framed]
+        out_labels += [1, 0, 0]
+    return out_ids, out_labels

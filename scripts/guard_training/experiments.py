@@ -26,9 +26,10 @@ class Runner:
         tok = load_tokenizer(base / "tokenizer.json")
         self.ids = [e.ids for e in tok.encode_batch([r["text"] for r in rows], add_special_tokens=False)]
         self.labels = [int(r["label"]) for r in rows]
+        self.sentence_ends = {tok.token_to_id(t) for t in (".", "?", "!", ":", ";", "|")}
         self.cfg = finetune.TrainConfig(num_layers=args.layers, max_len=args.max_len, epochs=args.epochs,
-                                        lr=args.lr, batch_size=args.batch_size, predict_window=args.window,
-                                        predict_stride=args.stride)
+                                        lr=args.lr, batch_size=args.batch_size, seed=args.seed,
+                                        predict_window=args.window, predict_stride=args.stride)
         self.max_steps = 3 if args.smoke else None
         self.sec_per_row = None  # measured on the first training, used by the budget check
         self.results: dict = {"config": self.cfg.as_dict(), "device": self.device,
@@ -59,6 +60,14 @@ class Runner:
             from .augment import hidden_attacks
 
             extra_ids, extra_labels = hidden_attacks(ids, labels, self.args.hidden_attacks)
+            ids, labels = ids + extra_ids, labels + extra_labels
+        if self.args.embedded_tasks:
+            from .augment import DOCUMENT_SOURCES, embedded_tasks
+
+            benign = [i for i in idx if self.labels[i] == 0]
+            docs = [self.ids[i] for i in benign if self.rows[i]["source"] in DOCUMENT_SOURCES]
+            extra_ids, extra_labels = embedded_tasks(docs, [self.ids[i] for i in benign], self.args.embedded_tasks,
+                                                     self.sentence_ends)
             ids, labels = ids + extra_ids, labels + extra_labels
         model = finetune.train(self.base, ids, labels, cfg, self.device, self.max_steps, log=self.log)
         per_row = (time.time() - start) / max(1, len(idx))
@@ -126,7 +135,8 @@ class Runner:
         out = self.args.models_dir / "injection"
         settings = {"window_tokens": cfg.predict_window or cfg.window,
                     "stride_tokens": cfg.predict_stride or cfg.stride,
-                    "train": {**cfg.as_dict(), "hidden_attacks": self.args.hidden_attacks}}
+                    "train": {**cfg.as_dict(), "hidden_attacks": self.args.hidden_attacks,
+                              "embedded_tasks": self.args.embedded_tasks}}
         path = export_classifier(model, self.base, out, settings)
         self.log(f"exported {path} ({path.stat().st_size / 1e6:.1f} MB)")
         # int8 must agree with fp32 torch: check on the public rows.
@@ -184,6 +194,8 @@ class Runner:
                 self.final(cfg, delta, export=not a.no_export and cfg is self.cfg)
         public_sources = sorted({r["source"] for r in self.rows if not is_synthetic(r)})
         attack_first = sorted(public_sources, key=lambda s: -sum(r["label"] for r in self.rows if r["source"] == s))
+        if a.loso_sources:
+            attack_first = [s for s in attack_first if s in a.loso_sources]
         if a.loso:
             for cfg in configs:
                 self.leave_one_source_out(f"loso{suffix(cfg)}", True, attack_first, cfg)
