@@ -21,12 +21,16 @@ EXPORT_ATTENTION = "eager"
 
 
 class _Probability(torch.nn.Module):
+    """The classifier for one unpadded window: no attention mask, so the graph has no mask to build and add in
+    every layer (~10% of a window on one core). Equal to the model with an all-ones mask."""
+
     def __init__(self, model: InjectionModel) -> None:
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids, attention_mask):
-        return torch.sigmoid(self.model(input_ids, attention_mask))
+    def forward(self, input_ids):
+        hidden = self.model.encoder(input_ids=input_ids, token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+        return torch.sigmoid(self.model.head(hidden.mean(1)).squeeze(-1))
 
 
 class _Encoder(torch.nn.Module):
@@ -39,11 +43,13 @@ class _Encoder(torch.nn.Module):
                             token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
 
 
-def _export(module: torch.nn.Module, out: Path, output_name: str, output_axes: dict) -> None:
+def _export(module: torch.nn.Module, out: Path, output_name: str, output_axes: dict, mask: bool = True) -> None:
     ids = torch.tensor([[101, 7592, 2088, 102]], dtype=torch.long)
-    axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}, output_name: output_axes}
-    torch.onnx.export(module.eval(), (ids, torch.ones_like(ids)), str(out), input_names=["input_ids", "attention_mask"],
-                      output_names=[output_name], dynamic_axes=axes, opset_version=OPSET, dynamo=False)
+    names = ["input_ids", "attention_mask"] if mask else ["input_ids"]
+    axes = {name: {0: "batch", 1: "seq"} for name in names} | {output_name: output_axes}
+    args = (ids, torch.ones_like(ids)) if mask else (ids,)
+    torch.onnx.export(module.eval(), args, str(out), input_names=names, output_names=[output_name],
+                      dynamic_axes=axes, opset_version=OPSET, dynamo=False)
 
 
 def _quantize(fp32: Path, int8: Path) -> None:
@@ -58,7 +64,7 @@ def export_classifier(model: InjectionModel, base_dir: Path, out_dir: Path, sett
     out_dir.mkdir(parents=True, exist_ok=True)
     model.encoder.set_attn_implementation(EXPORT_ATTENTION)
     fp32 = out_dir / "model.fp32.onnx"
-    _export(_Probability(model.cpu().eval()), fp32, "probability", {0: "batch"})
+    _export(_Probability(model.cpu().eval()), fp32, "probability", {0: "batch"}, mask=False)
     _quantize(fp32, out_dir / "model.int8.onnx")
     shutil.copy(base_dir / "tokenizer.json", out_dir / "tokenizer.json")
     (out_dir / "config.json").write_text(json.dumps({"onnx_file": "model.int8.onnx", **settings}, indent=2) + "\n")

@@ -10,11 +10,22 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from services.guard.engine.injection import pad_batch, token_windows
+from services.guard.engine.injection import token_windows
 
 from .model import InjectionModel, build_model
 
 CLS_ID, SEP_ID = 101, 102
+
+
+def pad_batch(seqs: list[list[int]], cls_id: int, sep_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """[CLS] seq [SEP], right-padded with 0 to the longest in the batch; returns (input_ids, attention_mask)."""
+    width = max(len(s) for s in seqs) + 2
+    ids = np.zeros((len(seqs), width), dtype=np.int64)
+    mask = np.zeros((len(seqs), width), dtype=np.int64)
+    for row, seq in enumerate(seqs):
+        ids[row, : len(seq) + 2] = [cls_id, *seq, sep_id]
+        mask[row, : len(seq) + 2] = 1
+    return ids, mask
 
 
 @dataclass
