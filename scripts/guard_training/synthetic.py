@@ -102,6 +102,36 @@ def _variant(text: str, rng: random.Random) -> str:
     return f"{prefix}{text}{suffix}"
 
 
+def _operator_prompt(rng: random.Random) -> str:
+    """An operator's system prompt: an opening, a scope, two to five rules and a tone, in a random order."""
+    role, scope = rng.choice(P.OPERATOR_ROLES)
+    company = rng.choice(P.OPERATOR_COMPANIES)
+    fill = {"company": company, "name": rng.choice(P.OPERATOR_NAMES), "role": role,
+            "scope": scope.format(company=company), "lang": rng.choice(P.OPERATOR_LANGS),
+            "n": rng.choice([50, 80, 120, 150, 200])}
+    rules = [r.format(**fill) for r in rng.sample(P.OPERATOR_RULES, rng.randint(2, 5))]
+    if rng.random() < 0.5:
+        rng.shuffle(rules)
+    parts = [rng.choice(P.OPERATOR_OPENINGS).format(**fill), rng.choice(P.OPERATOR_SCOPES).format(**fill), *rules,
+             rng.choice(P.OPERATOR_TONES)]
+    sep = "\n" if rng.random() < 0.3 else " "
+    if rng.random() < 0.2:
+        parts = [parts[0], parts[1], *(f"- {r}" for r in rules), parts[-1]]
+        sep = "\n"
+    return sep.join(p for p in parts if p)
+
+
+def _ml_composed(lang: str, rng: random.Random) -> tuple[str, str]:
+    """(attack, benign) in one language: an override and a payload, often after an ordinary question."""
+    parts = P.ML_PARTS[lang]
+    joint = rng.choice([f" {P.ML_AND[lang]} ", ", ", ". ", ": "])
+    attack = f"{rng.choice(parts['override'])}{joint}{_fill(rng.choice(parts['payload']), rng)}."
+    if rng.random() < 0.5:
+        attack = f"{rng.choice(parts['benign'])} {attack}"
+    benign = " ".join(rng.sample(parts["benign"], rng.choice([1, 2])))
+    return attack, benign
+
+
 def _ml(text: str, rng: random.Random) -> str:
     return _fill(text, rng)
 
@@ -142,6 +172,23 @@ def generate(seed: int = SEED) -> list[dict]:
             add((_fill(t, rng), 0, "synthetic_hardneg_roleplay", "system_prompt"))
         for t in P.TRIGGER_BENIGN:
             add((_variant(t, rng), 0, "synthetic_hardneg_trigger", "trigger_words"))
+    operator_rng = random.Random(seed + 1)  # its own stream: the rows above stay as they were
+    for _ in range(480):
+        add((_operator_prompt(operator_rng), 0, "synthetic_hardneg_operator", "system_prompt"))
+    ml_rng = random.Random(seed + 2)
+    for _ in range(300):
+        lang = ml_rng.choice(sorted(P.ML_PARTS))
+        attack, benign = _ml_composed(lang, ml_rng)
+        add((attack, 1, "synthetic_multilingual", f"composed_{lang}"))
+        add((benign, 0, "synthetic_hardneg_multilingual", f"composed_{lang}"))
+    script_rng = random.Random(seed + 3)
+    for lang in sorted(P.SCRIPT_BENIGN):
+        templates, topics, fixed = P.SCRIPT_BENIGN[lang]
+        texts = [t.format(t=topic) for t in templates for topic in topics] + fixed
+        for text in texts:
+            add((text, 0, "synthetic_hardneg_multilingual", f"script_{lang}"))
+        for _ in range(len(texts) // 3):  # two requests in one message
+            add((" ".join(script_rng.sample(texts, 2)), 0, "synthetic_hardneg_multilingual", f"script_{lang}"))
     seen: set[str] = set()
     out = []
     for text, label, source, subset in rows:
