@@ -21,10 +21,11 @@ from services.guard.engine.prefilter import InjectionGate, pick
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "injection"
 
-# P(injection) at or above this is an attack. Chosen on 5-fold out-of-fold scores of the development data: the
-# lowest threshold at which no public benign source exceeds 1.5% false positives (margin under the 2% target for
-# harder unseen negatives). The fine-tuned model is very confident, hence a value close to 1; see MODEL_CARD.md.
-THRESHOLD = 0.9771
+# P(injection) at or above this is an attack. Chosen on 5-fold out-of-fold scores of the development data, two
+# training seeds pooled: the lowest threshold at which no public benign source exceeds 1.5% false positives
+# (margin under the 2% target for harder unseen negatives). The fine-tuned model is very confident, hence a value
+# close to 1; see MODEL_CARD.md.
+THRESHOLD = 0.9826
 
 # Window in tokens (specials included) and step between window starts. The model was trained on texts cut at
 # 256 tokens; the window size trades latency (attention grows with its square) against context.
