@@ -81,7 +81,8 @@ def parse() -> argparse.Namespace:
     p.add_argument("--results", type=Path, default=REPO / "build" / "guard" / "results.json")
     p.add_argument("--budget-s", type=float, default=0, help="skip optional steps that would not fit (0: no limit)")
     p.add_argument("--smoke", type=int, default=0, help="tiny run: N rows, few steps (tests the pipeline)")
-    p.add_argument("--threshold", type=float, help="for --eval-only; default injection.THRESHOLD")
+    p.add_argument("--threshold", type=float,
+                   help="for --eval-only and the export's int8 check (default: the CV threshold, else the shipped one)")
     p.add_argument("--window", type=int, help="inference window in tokens (--eval-only, and CV/LOSO scoring)")
     p.add_argument("--stride", type=int, help="inference stride in tokens (--eval-only, and CV/LOSO scoring)")
     return p.parse_args()

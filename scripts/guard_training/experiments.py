@@ -145,9 +145,9 @@ class Runner:
         got = np.array(InjectionClassifier.load(out, threads=2).score([self.rows[i]["text"] for i in pub]))
         from services.guard.engine.injection import THRESHOLD
 
-        thr = self.results.get("cv_threshold", THRESHOLD)
+        thr = self.args.threshold or self.results.get("cv_threshold", THRESHOLD)
         agree = float(((ref >= thr) == (got >= thr)).mean())
-        self.results["quantisation"] = {"max_abs_diff": float(np.abs(ref - got).max()),
+        self.results["quantisation"] = {"at_threshold": thr, "max_abs_diff": float(np.abs(ref - got).max()),
                                         "mean_abs_diff": float(np.abs(ref - got).mean()), "agreement": agree}
         self.log(f"int8 vs fp32: {self.results['quantisation']}")
         self.save()
@@ -195,6 +195,9 @@ class Runner:
         public_sources = sorted({r["source"] for r in self.rows if not is_synthetic(r)})
         attack_first = sorted(public_sources, key=lambda s: -sum(r["label"] for r in self.rows if r["source"] == s))
         if a.loso_sources:
+            unknown = sorted(set(a.loso_sources) - set(public_sources))
+            if unknown:
+                raise SystemExit(f"--loso-sources: no public source named {unknown}; there are {public_sources}")
             attack_first = [s for s in attack_first if s in a.loso_sources]
         if a.loso:
             for cfg in configs:

@@ -408,9 +408,10 @@ ML_PARTS = {
 }
 ML_AND = {"de": "und", "fr": "et", "es": "y", "it": "e", "pt": "e", "nl": "en"}
 
-# Ordinary requests in other scripts, composed from a template and a topic. The synthetic attacks include
-# non-Latin overrides (ML_ATTACKS), and with few benign texts in those scripts the model learned the script,
-# not the attack: trained without NotInject, it flagged 24 of its 113 benign prompts, nearly all in Chinese.
+# Ordinary requests in 12 more languages (9 non-Latin scripts), composed from a template and a topic. The
+# synthetic attacks include non-Latin overrides (ML_ATTACKS), and with few benign texts in those scripts the
+# model learned the script, not the attack: trained without NotInject, it flagged 24 of its 113 benign
+# prompts, nearly all in Chinese.
 SCRIPT_BENIGN = {
     "zh": (["请解释{t}。", "请帮我写一篇关于{t}的短文。", "{t}是什么？", "你能简单介绍一下{t}吗？",
             "请用三句话总结{t}。", "关于{t}，有哪些值得推荐的书？"],
