@@ -1,0 +1,42 @@
+#!/bin/bash
+# One GPU-machine run of the injection classifier's whole evaluation, four trainings side by side on one GPU
+# (a 4-layer MiniLM leaves an H100 mostly idle; four processes took ~2.5-3 minutes of wall time in all):
+#   1. 5-fold CV (seed 7) + the final model's fine-tuned weights (delta, exported on CPU afterwards)
+#   2. 5-fold CV with seed 8 (the shipped threshold comes from both seeds' out-of-fold scores)
+#   3-4. leave-one-source-out over every public source, split in two
+# Results land in $OUT (the device tool's output folder): results.json (CV, second seed, LOSO with per-window
+# scores, what train_guard.py --prefilter and guard_training/report.py read), delta.part*.safetensors, logs.txt.
+#
+#   here:    .venv/bin/python scripts/pack_guard_base.py pack .guard_pack      (after changing the training rows)
+#   there:   bash scripts/guard_gpu_run.sh [extra train_guard.py args, e.g. --epochs 4]   (carry .guard_pack)
+#   here:    .venv/bin/python scripts/train_guard.py --export-from-delta D/delta.part0.safetensors D/delta.part1.safetensors
+set -u
+export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+OUT=${OUT:?set OUT to the output folder}
+python3 scripts/pack_guard_base.py rebuild .guard_pack .guard_base || exit 1
+common=(--base-model .guard_base --no-export --budget-s "${BUDGET:-420}" "$@")
+python3 scripts/train_guard.py "${common[@]}" --cv 5 --delta-out "$OUT/delta" --results /tmp/cv.json > /tmp/cv.log 2>&1 &
+python3 scripts/train_guard.py "${common[@]}" --cv 5 --seed 8 --no-final --results /tmp/cv8.json > /tmp/cv8.log 2>&1 &
+python3 scripts/train_guard.py "${common[@]}" --no-final --loso --loso-sources jackhhao jbb_artifacts deepset \
+    --results /tmp/l1.json > /tmp/l1.log 2>&1 &
+python3 scripts/train_guard.py "${common[@]}" --no-final --loso --loso-sources bipia notinject self_instruct \
+    wildguard_benign --results /tmp/l2.json > /tmp/l2.log 2>&1 &
+wait
+python3 - <<'PY'
+import json, os
+def load(path):
+    return json.load(open(path)) if os.path.exists(path) else {}
+
+merged = load("/tmp/cv.json")  # a step that did not finish (budget, crash) is simply absent
+seed8 = load("/tmp/cv8.json")
+if "cv" in seed8:
+    merged["cv_seed8"], merged["cv_seed8_threshold"] = seed8["cv"], seed8["cv_threshold"]
+for part in (seed8, load("/tmp/l1.json"), load("/tmp/l2.json")):
+    merged.setdefault("rows", part.get("rows"))
+    for key in ("loso", "loso_windows"):
+        merged.setdefault(key, {}).update(part.get(key, {}))
+json.dump(merged, open(os.environ["OUT"] + "/results.json", "w"))
+PY
+for f in cv cv8 l1 l2; do echo "=== $f"; grep -v "UNEXPECTED\|^$\|Notes:\|can be ignored\|Loading weights\|LOAD REPORT\|epoch" \
+    /tmp/$f.log | grep -v "^encoder\|^pooler\|^embeddings\|^---\|^Key "; done > "$OUT/logs.txt"
+grep -A9 "out-of-fold\|train without\|skip" "$OUT/logs.txt"
