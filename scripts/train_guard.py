@@ -62,6 +62,9 @@ def parse() -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--max-len", type=int, default=256)
     p.add_argument("--lr", type=float, default=8e-5)
+    p.add_argument("--pooling", choices=("mean", "lse"), default="mean",
+                   help="over a window's tokens: the mean hidden state's logit, or log-mean-exp of per-token logits "
+                        "(tried, not shipped)")
     p.add_argument("--seed", type=int, default=7, help="training seed (shuffling, dropout, head init)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--hidden-attacks", type=int, default=600,

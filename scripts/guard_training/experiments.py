@@ -28,7 +28,7 @@ class Runner:
         self.labels = [int(r["label"]) for r in rows]
         self.sentence_ends = {tok.token_to_id(t) for t in (".", "?", "!", ":", ";", "|")}
         self.cfg = finetune.TrainConfig(num_layers=args.layers, max_len=args.max_len, epochs=args.epochs,
-                                        lr=args.lr, batch_size=args.batch_size, seed=args.seed,
+                                        lr=args.lr, batch_size=args.batch_size, seed=args.seed, pooling=args.pooling,
                                         predict_window=args.window, predict_stride=args.stride)
         self.max_steps = 3 if args.smoke else None
         self.sec_per_row = None  # measured on the first training, used by the budget check
@@ -141,7 +141,7 @@ class Runner:
         self.log(f"exported {path} ({path.stat().st_size / 1e6:.1f} MB)")
         # int8 must agree with fp32 torch: check on the public rows.
         pub = self.public()
-        ref = finetune.predict(model, [self.ids[i] for i in pub], cfg, "cpu")
+        ref = finetune.predict(model, [self.ids[i] for i in pub], cfg, "cpu", bf16=False)
         got = np.array(InjectionClassifier.load(out, threads=2).score([self.rows[i]["text"] for i in pub]))
         from services.guard.engine.injection import THRESHOLD
 
@@ -155,7 +155,7 @@ class Runner:
     def export_delta(self, parts: list[Path]) -> None:
         from .model import load_delta
 
-        self.write_onnx(load_delta(self.base, self.cfg.num_layers, parts), self.cfg)
+        self.write_onnx(load_delta(self.base, self.cfg.num_layers, parts, self.cfg.pooling), self.cfg)
 
     def leave_one_source_out(self, key: str, with_synthetic: bool, sources: list[str],
                              cfg: finetune.TrainConfig) -> None:

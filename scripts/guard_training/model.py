@@ -1,4 +1,8 @@
-"""The classifier in torch: the first N layers of all-MiniLM-L6-v2, mean pooling, one linear logit."""
+"""The classifier in torch: the first N layers of all-MiniLM-L6-v2, then one linear logit, pooled over tokens.
+
+Pooling ``mean`` (shipped): the logit of the window's mean hidden state. ``lse`` (tried, MODEL_CARD.md): one
+logit per token, pooled by log-mean-exp, so that a short instruction inside a long window is not averaged away.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +13,29 @@ from torch import nn
 from transformers import BertModel
 
 FROZEN = "encoder.embeddings.word_embeddings.weight"
+POOLINGS = ("mean", "lse")
 
 
 class InjectionModel(nn.Module):
-    def __init__(self, encoder: BertModel, dropout: float = 0.1) -> None:
+    def __init__(self, encoder: BertModel, dropout: float = 0.1, pooling: str = "mean") -> None:
         super().__init__()
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, not {pooling!r}")
         self.encoder = encoder
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(encoder.config.hidden_size, 1)
+        self.pooling = pooling
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
         """Logit per row. Without a mask every token counts (one unpadded window: the exported graph's case)."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+        if self.pooling == "lse":
+            logits = self.head(self.dropout(hidden)).squeeze(-1).float()
+            if attention_mask is None:  # the count comes from the graph, so the export keeps a dynamic length
+                return torch.logsumexp(logits, 1) - torch.log(torch.ones_like(logits).sum(1))
+            logits = logits.masked_fill(attention_mask == 0, float("-inf"))
+            return torch.logsumexp(logits, 1) - torch.log(attention_mask.sum(1).float())
         if attention_mask is None:
             return self.head(self.dropout(hidden.mean(1))).squeeze(-1)
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
@@ -29,10 +43,10 @@ class InjectionModel(nn.Module):
         return self.head(self.dropout(pooled)).squeeze(-1)
 
 
-def build_model(base_dir: Path, num_layers: int) -> InjectionModel:
+def build_model(base_dir: Path, num_layers: int, pooling: str = "mean") -> InjectionModel:
     encoder = BertModel.from_pretrained(str(base_dir), num_hidden_layers=num_layers, add_pooling_layer=False,
                                         dtype=torch.float32)
-    model = InjectionModel(encoder)
+    model = InjectionModel(encoder, pooling=pooling)
     # The 30k-row token table stays as pre-trained: rare and non-English tokens keep their meaning although
     # the training data barely covers them, and the table is identical to the embedder's.
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -62,10 +76,10 @@ def save_delta(model: InjectionModel, out: Path, max_bytes: int = 12_000_000) ->
     return paths
 
 
-def load_delta(base_dir: Path, num_layers: int, parts: list[Path]) -> InjectionModel:
+def load_delta(base_dir: Path, num_layers: int, parts: list[Path], pooling: str = "mean") -> InjectionModel:
     from safetensors.torch import load_file
 
-    model = build_model(base_dir, num_layers)
+    model = build_model(base_dir, num_layers, pooling)
     state = {}
     for p in parts:
         state.update({k: v.float() for k, v in load_file(str(p)).items()})
