@@ -51,7 +51,7 @@ class TrainConfig:
 
 
 def autocast(device: str, enabled: bool = True) -> torch.autocast:
-    """bf16 autocast on a GPU, and on a CPU with native bf16 (AMX or AVX512-BF16: training is ~2x faster there)."""
+    """bf16 autocast on a GPU, and on a CPU with native bf16 (AMX or AVX512-BF16); elsewhere fp32."""
     if device.startswith("cuda"):
         return torch.autocast("cuda", dtype=torch.bfloat16, enabled=enabled)
     native = any(getattr(torch.cpu, f, lambda: False)() for f in ("_is_amx_tile_supported",
@@ -115,7 +115,7 @@ def _window_logits(model: InjectionModel, pieces: list[list[int]], full: int, de
 def train(base_dir: Path, ids: list[list[int]], labels: list[int], cfg: TrainConfig, device: str,
           max_steps: int | None = None, log=print) -> InjectionModel:
     """Fine-tune on content token ids (no specials); returns the model in eval mode."""
-    # On a CPU a batch of long texts (up to 32 x 8 windows x 256 tokens) spent a third of its time in the kernel,
+    # On a CPU a batch of long texts (up to 32 x 8 windows x 256 tokens) spent a third of its CPU time in the kernel,
     # faulting in fresh memory for activations: it runs in parts of at most this many padded tokens instead,
     # gradients accumulated over the parts (the same loss as one pass).
     micro_tokens = None if device.startswith("cuda") else 8192
@@ -126,7 +126,7 @@ def train(base_dir: Path, ids: list[list[int]], labels: list[int], cfg: TrainCon
     windows = [_limit(token_windows(x, cfg.max_len, cfg.stride), cfg.max_windows) for x in ids]
     model = build_model(base_dir, cfg.num_layers, cfg.pooling).to(device)
     if not device.startswith("cuda"):
-        model.encoder.set_attn_implementation("eager")  # on a CPU ~1.5x faster than SDPA's kernels, fwd + bwd
+        model.encoder.set_attn_implementation("eager")  # on a CPU ~1.6x faster than SDPA, unmasked fwd + bwd
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for p in params if p.ndim > 1]
     no_decay = [p for p in params if p.ndim <= 1]
