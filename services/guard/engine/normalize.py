@@ -1,12 +1,17 @@
 """Text normalisation before every detector, with a map back to offsets in the original text.
 
 Steps, per character: Unicode NFKC (fullwidth and compatibility forms fold to ASCII), zero-width and bidi control
-characters removed, common Cyrillic/Greek look-alikes folded to Latin. Detectors see ``NormalizedText.text``; a
-span found there is reported in the original with :meth:`NormalizedText.to_original`.
+characters removed; then, per word, common Cyrillic/Greek look-alikes folded to Latin where they disguise Latin
+text: in a word that also has Latin letters ("іgnоrе"), or in a word made only of look-alikes ("аll") on a line
+with no other Cyrillic or Greek. Russian or Greek prose is left as written ("все" stays "все", not "bce"), so the
+detectors read the language it is in. Detectors see ``NormalizedText.text``; a span found there is reported in the
+original with :meth:`NormalizedText.to_original`.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -32,6 +37,32 @@ _CONFUSABLES = {
     "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
     "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
 }
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+_LINE = re.compile(r"[^\n]+")
+
+
+@functools.cache
+def _is_latin(ch: str) -> bool:
+    return unicodedata.name(ch, "").startswith("LATIN")
+
+
+def _fold_confusables(chars: list[str]) -> None:
+    """Fold look-alikes in place where they disguise Latin words (one character for one: offsets stay)."""
+    text = "".join(chars)
+    for line in _LINE.finditer(text):
+        words = [(w.start(), w.group()) for w in _WORD.finditer(line.group())]
+        # A real Cyrillic/Greek letter (one with no Latin look-alike) anywhere on the line: that line is written
+        # in that language, and its look-alike-only words are words of it.
+        native = any(not _is_latin(c) and c not in _CONFUSABLES for _, w in words for c in w)
+        for start, word in words:
+            if not any(c in _CONFUSABLES for c in word):
+                continue
+            if any(_is_latin(c) for c in word) or (not native and all(c in _CONFUSABLES for c in word)):
+                base = line.start() + start
+                for k, c in enumerate(word):
+                    chars[base + k] = _CONFUSABLES.get(c, c)
 
 
 @dataclass(frozen=True)
@@ -66,12 +97,12 @@ def normalize(text: str) -> NormalizedText:
         if ord(ch) < 128:
             folded = ch
         else:
-            folded = unicodedata.normalize("NFKC", ch)
-            folded = "".join(_CONFUSABLES.get(c, c) for c in folded if c not in _INVISIBLE)
+            folded = "".join(c for c in unicodedata.normalize("NFKC", ch) if c not in _INVISIBLE)
         for c in folded:
             out.append(c)
             starts.append(i)
             ends.append(i + 1)
+    _fold_confusables(out)
     normalized = "".join(out)
     if normalized == text:
         return NormalizedText(text, text)
