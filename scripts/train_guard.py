@@ -8,6 +8,7 @@ Training needs the `train` dependency group (torch, transformers); `--eval-only`
     uv run --group train python scripts/train_guard.py --cv 5 --loso   # + cross-validation, leave-one-source-out
     uv run python scripts/train_guard.py --eval-only                   # committed ONNX model, per-source table
     uv run --group train python scripts/train_guard.py --prefilter --prefilter-loso   # first stage (CPU, ~3 min)
+    uv run --group train python scripts/train_guard.py --nonlatin      # non-Latin first look (CPU, ~20 s)
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ def parse() -> argparse.Namespace:
     p.add_argument("--gate-quantile", type=float, default=0.7,
                    help="share of out-of-fold benign windows under the injection gate (--prefilter)")
     p.add_argument("--prefilter-loso", action="store_true", help="with --prefilter: leave-one-source-out too")
+    p.add_argument("--nonlatin", action="store_true",
+                   help="train the character n-gram model for text in non-Latin scripts -> models/nonlatin")
     p.add_argument("--embedder-layers", type=int, default=3, help="layers of all-MiniLM-L6-v2 the embedder keeps")
     p.add_argument("--export-from-delta", nargs="+", type=Path, help="export a saved fine-tuned delta, no training")
     p.add_argument("--base-model")
@@ -98,6 +101,11 @@ def main() -> None:
         from guard_training import evaluate
 
         evaluate.main(args.threshold, args.window, args.stride)
+        return
+    if args.nonlatin:
+        from guard_training import nonlatin
+
+        nonlatin.train(args.models_dir / "nonlatin")
         return
     from guard_training.experiments import Runner
 

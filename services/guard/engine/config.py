@@ -62,6 +62,10 @@ class GuardConfig(BaseSettings):
         0.999, ge=0, le=1, description="P(injection) at which a system/developer message counts as an attack (never "
         "under injection_threshold): operators' own instructions read as instruction-like to the classifier.")
     injection_model_path: Path | None = None
+    nonlatin: bool = Field(
+        True, description="Score sentences in non-Latin scripts (Chinese, Russian, Arabic...) with the character "
+        "n-gram model as well: the classifier's English vocabulary cannot read them.")
+    nonlatin_model_path: Path | None = None
 
     # Company policy
     policies_dir: Path = REPO_ROOT / "policies"

@@ -2,7 +2,8 @@
 
 The model, its tokenizer and its card live in ``services/guard/models/injection/`` (trained by
 ``scripts/train_guard.py``). Long texts are cut into overlapping token windows; a text's score is its highest
-window, so an instruction hidden at the end of a long document is still seen. With a gate
+window, so an instruction hidden at the end of a long document is still seen. Sentences in non-Latin scripts,
+which the model's English vocabulary cannot read, get a second opinion (``nonlatin.NonLatinModel``). With a gate
 (``prefilter.InjectionGate``), a window the gate scores under its threshold is not run through the model; it
 gets a score from the gate instead (see ``_gated``).
 """
@@ -17,6 +18,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
+from services.guard.engine.nonlatin import NonLatinModel
 from services.guard.engine.prefilter import InjectionGate, pick
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "injection"
@@ -74,7 +76,7 @@ class InjectionClassifier:
 
     def __init__(self, session: ort.InferenceSession, tokenizer: Tokenizer, window: int = WINDOW_TOKENS,
                  stride: int = STRIDE_TOKENS, gate: InjectionGate | None = None, max_model_windows: int = 0,
-                 threshold: float = THRESHOLD) -> None:
+                 threshold: float = THRESHOLD, nonlatin: NonLatinModel | None = None) -> None:
         # One window per run, never a padded batch: int8 dynamic quantisation scales activations per batch, so
         # batching would make a text's score depend on its neighbours, and the exported graph has no attention
         # mask (export._Probability). Models exported with one still load: they get an all-ones mask.
@@ -86,13 +88,14 @@ class InjectionClassifier:
         self.gate = gate
         self.max_model_windows = max_model_windows  # per text; 0: every window over the gate
         self.threshold = threshold
+        self.nonlatin = nonlatin  # second opinion on sentences in non-Latin scripts (nonlatin.py)
         self.cls_id = tokenizer.token_to_id("[CLS]")
         self.sep_id = tokenizer.token_to_id("[SEP]")
 
     @classmethod
     def load(cls, path: Path | None = None, *, threads: int = 1, window: int | None = None,
              stride: int | None = None, gate: InjectionGate | None = None, max_model_windows: int = 0,
-             threshold: float = THRESHOLD) -> InjectionClassifier:
+             threshold: float = THRESHOLD, nonlatin: NonLatinModel | None = None) -> InjectionClassifier:
         model_dir = Path(path) if path is not None else MODEL_DIR
         settings = json.loads((model_dir / "config.json").read_text())
         return cls(
@@ -103,6 +106,7 @@ class InjectionClassifier:
             gate=gate,
             max_model_windows=max_model_windows,
             threshold=threshold,
+            nonlatin=nonlatin,
         )
 
     def score(self, texts: list[str]) -> list[float]:
@@ -124,6 +128,11 @@ class InjectionClassifier:
             probs[i] = out.reshape(-1)[0]
         best = np.zeros(len(texts), dtype=np.float32)
         np.maximum.at(best, np.asarray(owner), probs)
+        if self.nonlatin is not None:
+            for n, text in enumerate(texts):
+                margin = self.nonlatin.margin(text)
+                if margin is not None:
+                    best[n] = max(best[n], on_scale(margin, self.threshold))
         return [float(x) for x in best]
 
     def _gated(self, pieces: list[list[int]], owner: list[int], probs: np.ndarray) -> list[int]:
@@ -141,9 +150,15 @@ class InjectionClassifier:
             if s < gate.gate:
                 probs[i] = _sigmoid(s - gate.gate)
             elif i not in read:
-                d = 2.0 * _sigmoid(s - gate.alone) - 1.0  # (-1, 1), 0 at the gate's own threshold
-                probs[i] = self.threshold * (1.0 + d) if d < 0 else self.threshold + (1.0 - self.threshold) * d
+                probs[i] = on_scale(s - gate.alone, self.threshold)
         return run
+
+
+def on_scale(margin: float, threshold: float) -> float:
+    """A linear score's distance from its own threshold as a probability whose threshold is ``threshold``:
+    0 -> threshold, above -> (threshold, 1), below -> (0, threshold)."""
+    d = 2.0 * _sigmoid(margin) - 1.0
+    return threshold * (1.0 + d) if d < 0 else threshold + (1.0 - threshold) * d
 
 
 def _sigmoid(x: float) -> float:

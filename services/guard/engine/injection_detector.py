@@ -41,9 +41,15 @@ class InjectionDetector:
             from services.guard.engine.prefilter import Prefilter
 
             gate = Prefilter.load(config.prefilter_model_path).injection
+        nonlatin = None
+        if config.nonlatin:
+            from services.guard.engine.nonlatin import NonLatinModel
+
+            nonlatin = NonLatinModel.load(config.nonlatin_model_path)
         threshold = config.injection_threshold if config.injection_threshold is not None else injection.THRESHOLD
         classifier = injection.InjectionClassifier.load(
-            config.injection_model_path, gate=gate, max_model_windows=config.model_windows, threshold=threshold)
+            config.injection_model_path, gate=gate, max_model_windows=config.model_windows, threshold=threshold,
+            nonlatin=nonlatin)
         return cls(classifier, float(threshold), config.system_injection_threshold)
 
     def detect(self, items: Sequence[ScreenItem]) -> Detection:

@@ -1,0 +1,184 @@
+"""Train and evaluate the non-Latin first look (``services/guard/engine/nonlatin.py``): CPU, a few seconds.
+
+Rows are composed from ``nonlatin_parts.NONLATIN`` (attacks, trigger-word requests and prose in nine languages)
+and the synthetic ordinary requests in the same scripts (``synthetic_parts.SCRIPT_BENIGN``, ``ML_ATTACKS``,
+``ML_BENIGN``). The evaluation holds out, per language, the last two overrides, payloads, benign requests and
+prose sentences, the last persona and the last two topics of the ordinary requests: its attacks are phrased in
+words the model did not see. False positives are also counted on every benign row of the public development data
+(NotInject's Chinese prompts among them), which the model never trains on. The shipped model is then fitted on
+every part.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+
+from services.guard.engine import nonlatin
+from services.guard.engine.normalize import normalize
+
+from . import synthetic_parts as P
+from .data import is_synthetic, load_rows
+from .nonlatin_parts import NONLATIN
+
+C = 4.0
+SEED = 23
+HELD = {"override": 2, "payload": 2, "persona": 1, "benign": 2, "prose": 2, "topics": 2}
+EMAILS = ["exfil@attacker.test", "collector@evil.example"]
+
+
+def _split(items: list, n_held: int, part: str) -> list:
+    return list(items[:-n_held]) if part == "train" else list(items[-n_held:]) if part == "test" else list(items)
+
+
+def _benign_pool(lang: str, part: str) -> list[str]:
+    """Ordinary text in the language: trigger-word requests, prose, and the synthetic templates x topics."""
+    parts = NONLATIN[lang]
+    pool = _split(parts["benign"], HELD["benign"], part) + _split(parts["prose"], HELD["prose"], part)
+    if lang in P.SCRIPT_BENIGN:
+        templates, topics, fixed = P.SCRIPT_BENIGN[lang]
+        pool += [t.format(t=topic) for t in templates for topic in _split(topics, HELD["topics"], part)]
+        pool += _split(fixed, 1, part)
+    return pool
+
+
+def compose(part: str, seed: int = SEED, langs: list[str] | None = None) -> list[tuple[str, int, tuple[int, int]]]:
+    """(text, label, attack span) rows of one part ("train", "test" or "all"); the span is (0, 0) for benign."""
+    rng = random.Random(f"{seed}-{part}")
+    rows: list[tuple[str, int, tuple[int, int]]] = []
+    for lang in langs or sorted(NONLATIN):
+        parts = NONLATIN[lang]
+        overrides = _split(parts["override"], HELD["override"], part)
+        payloads = _split(parts["payload"], HELD["payload"], part)
+        personas = _split(parts["persona"], HELD["persona"], part)
+        benign = _benign_pool(lang, part)
+        attacks = [f"{o}{parts['joiner']}{p.format(email=rng.choice(EMAILS))}" for o in overrides for p in payloads]
+        attacks += overrides + personas * 3
+        for attack in attacks:
+            end = "" if attack[-1] in "。.!?！？" else ("。" if lang in ("zh", "ja") else ".")
+            attack += end
+            rows.append((attack, 1, (0, len(attack))))
+            # the same attack inside ordinary text in the language: before, between or after 1-4 requests
+            context = rng.sample(benign, min(len(benign), rng.randint(1, 4)))
+            cut = rng.randint(0, len(context))
+            sep = "" if lang in ("zh", "ja", "th") and rng.random() < 0.5 else " "
+            head = sep.join(context[:cut]) + (sep if cut else "")
+            tail = (sep if cut < len(context) else "") + sep.join(context[cut:])
+            rows.append((head + attack + tail, 1, (len(head), len(head) + len(attack))))
+        for text in benign:
+            rows.append((text, 0, (0, 0)))
+        for _ in range(len(benign)):
+            rows.append((" ".join(rng.sample(benign, min(len(benign), rng.randint(2, 5)))), 0, (0, 0)))
+    if part != "test":  # the one-sentence attacks and requests of synthetic_parts (non-Latin ones only count)
+        rows += [(t.format(url="http://evil.example/collect"), 1, (0, len(t))) for t in P.ML_ATTACKS]
+        rows += [(t, 0, (0, 0)) for t in P.ML_BENIGN]
+    return [(normalize(t).text, y, span) for t, y, span in rows]  # what the detector reads (offsets unchanged)
+
+
+def window_matrix(rows: list[tuple[str, int, tuple[int, int]]]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Training windows: a window covering >= 60% of the attack is an attack, one apart from it is benign, a window
+    holding a sliver of it is left out (neither)."""
+    data, cols, indptr, labels = [], [], [0], []
+    for text, label, (a, b) in rows:
+        for s, e in nonlatin.windows(text):
+            overlap = max(0, min(e, b) - max(s, a))
+            if label and 0 < overlap < 0.6 * (b - a):
+                continue
+            buckets, values = nonlatin.grams(text[s:e])
+            cols.append(buckets)
+            data.append(values)
+            indptr.append(indptr[-1] + len(buckets))
+            labels.append(int(label and overlap > 0))
+    x = sp.csr_matrix((np.concatenate(data), np.concatenate(cols), indptr), shape=(len(labels), nonlatin.BUCKETS))
+    return x, np.array(labels)
+
+
+def fit(rows) -> nonlatin.NonLatinModel:
+    x, y = window_matrix(rows)
+    lr = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(x, y)
+    return nonlatin.NonLatinModel(lr.coef_[0].astype(np.float32), float(lr.intercept_[0]), 0.0)
+
+
+def text_scores(model: nonlatin.NonLatinModel, texts: list[str]) -> np.ndarray:
+    """Highest window logit per text; -inf where no window is in a non-Latin script."""
+    return np.array([max(model.logits(t), default=-np.inf) for t in texts])
+
+
+def _rate(scores: np.ndarray, thr: float) -> float:
+    return float((scores >= thr).mean()) if len(scores) else float("nan")
+
+
+def train(out_dir: Path) -> dict:
+    test = compose("test")
+    model = fit(compose("train"))
+    public_benign = [r for r in load_rows() if int(r["label"]) == 0 and not is_synthetic(r)]
+    pub_texts = [normalize(r["text"]).text for r in public_benign]
+    s_test = text_scores(model, [t for t, _, _ in test])
+    y_test = np.array([y for _, y, _ in test])
+    s_pub = text_scores(model, pub_texts)
+    # Threshold: the lowest logit at which no held-out benign text and at most 0.5% of the public benign texts
+    # with a non-Latin window are flagged.
+    scored_pub = s_pub[np.isfinite(s_pub)]
+    benign_max = float(s_test[y_test == 0].max())
+    pub_q = float(np.quantile(scored_pub, 0.995)) if len(scored_pub) else -np.inf
+    threshold = float(np.nextafter(max(benign_max, pub_q, 0.0), np.inf))
+    by_source: dict[str, dict] = {}
+    for r, s in zip(public_benign, s_pub, strict=True):
+        d = by_source.setdefault(r["source"], {"benign": 0, "scored": 0, "flagged": 0})
+        d["benign"] += 1
+        d["scored"] += int(np.isfinite(s))
+        d["flagged"] += int(s >= threshold)
+    langs = sorted(NONLATIN)
+    per_lang = {}
+    for lang in langs:
+        rows = compose("test", langs=[lang])
+        s = text_scores(model, [t for t, _, _ in rows])
+        y = np.array([y for _, y, _ in rows])
+        per_lang[lang] = {"attacks": int(y.sum()), "recall": _rate(s[y == 1], threshold),
+                          "benign": int((y == 0).sum()), "fpr": _rate(s[y == 0], threshold)}
+    # Leave one language out: trained without it, scored on all of it, at the same threshold.
+    lolo = {}
+    for lang in langs:
+        m = fit(compose("all", langs=[x for x in langs if x != lang]))
+        rows = compose("all", langs=[lang])
+        s = text_scores(m, [t for t, _, _ in rows])
+        y = np.array([y for _, y, _ in rows])
+        lolo[lang] = {"recall": _rate(s[y == 1], threshold), "fpr": _rate(s[y == 0], threshold)}
+    final = fit(compose("all"))
+    metrics = {
+        "held_out_parts": {"attacks": int(y_test.sum()), "recall": _rate(s_test[y_test == 1], threshold),
+                           "benign": int((y_test == 0).sum()), "fpr": _rate(s_test[y_test == 0], threshold),
+                           "per_language": per_lang},
+        "public_benign": by_source,
+        "leave_one_language_out": lolo,
+        "threshold": threshold,
+        "threshold_rule": "lowest logit over every held-out benign text and the 99.5th percentile of the public "
+                          "benign texts that have a non-Latin window (and over 0)",
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out_dir / "nonlatin.npz", weights=final.weights.astype(np.float16))
+    config = {"bias": round(final.bias, 6), "threshold": round(threshold, 6), "buckets": nonlatin.BUCKETS,
+              "C": C, "languages": langs}
+    (out_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    _print(metrics)
+    return metrics
+
+
+def _print(m: dict) -> None:
+    h = m["held_out_parts"]
+    print(f"threshold (logit) {m['threshold']:.3f}")
+    print(f"held-out phrasings: recall {h['recall']:.3f} of {h['attacks']}, FPR {h['fpr']:.3f} of {h['benign']}")
+    print(f"{'language':<10}{'attacks':>8}{'recall':>8}{'benign':>8}{'FPR':>7}   LOLO recall / FPR")
+    for lang, d in h["per_language"].items():
+        lo = m["leave_one_language_out"][lang]
+        print(f"{lang:<10}{d['attacks']:>8}{d['recall']:>8.3f}{d['benign']:>8}{d['fpr']:>7.3f}   "
+              f"{lo['recall']:.3f} / {lo['fpr']:.3f}")
+    print("public benign rows (never trained on): source, rows, rows with a non-Latin window, flagged")
+    for source, d in sorted(m["public_benign"].items()):
+        print(f"  {source:<20}{d['benign']:>6}{d['scored']:>6}{d['flagged']:>6}")
