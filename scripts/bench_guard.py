@@ -16,6 +16,10 @@ transformer. So each length (1,000 and 10,000 chars) is timed on three inputs:
   (the "log" profile, so every detector runs and nothing is blocked before the count), and, untimed, how many of
   the same attacks it flags on their own, so a drop shows what the filler hides.
 
+- other scripts: distinct benign requests in Chinese, Japanese, Korean, Russian, Arabic, Hindi, Thai, Hebrew and
+  Greek (the synthetic rows in data/guard), which the non-Latin model reads sentence by sentence; timed against
+  ``GuardConfig(nonlatin=False)`` instead, for what that model costs (and flagged: its false positives).
+
 Each input goes through the default pipeline and through ``GuardConfig(prefilter=False)`` (every window through
 both transformers) in the same run, back to back per prompt, alternating which goes first; the machine is noisy,
 the ratio less so. ``--n`` prompts at 1,000 chars, ``--n // 4`` at 10,000. Targets: 1,000 chars p50 <= 15 ms and
@@ -58,6 +62,7 @@ from services.guard.engine.pipeline import GuardPipeline  # noqa: E402
 from services.guard.engine.profiles import profile_named  # noqa: E402
 
 DEV_DATA = ROOT / "data" / "guard" / "injection_dev.jsonl"
+SYNTHETIC = ROOT / "data" / "guard" / "synthetic_hard_cases.jsonl"
 LOG = profile_named("log")
 LENGTHS = (1000, 10000)
 SEP = "\n\n"
@@ -235,8 +240,16 @@ async def main() -> None:
             shipped[name, chars] = await time_one(gated, prompts)
         # Not timed: whether the filler is what hides an attack the pipeline would catch on its own.
         alone[chars] = tuple([await flagged(p, hidden) for p in (gated, full)])
-    gated.close()
     full.close()
+    rows = [json.loads(line) for line in SYNTHETIC.open()]
+    scripts = [r["text"] for r in rows if r["subset"].startswith("script_") and not r["text"].isascii()]
+    latin_only = GuardPipeline.build(GuardConfig(**config, nonlatin=False))
+    other: dict[int, tuple[Timing, Timing]] = {}
+    for chars in LENGTHS:
+        n = args.n if chars == 1000 else max(args.n // 4, 2)
+        other[chars] = await time_pair(gated, latin_only, [benign_filler(rng, scripts, chars) for _ in range(n)])
+    gated.close()
+    latin_only.close()
 
     presidio = None if args.no_baseline else \
         {chars: time_presidio(paragraph(chars), args.n if chars == 1000 else max(args.n // 4, 2)) for chars in LENGTHS}
@@ -260,6 +273,15 @@ async def main() -> None:
             on = results["paragraph", chars][0]
             print(f"stock Presidio {len(b.ms):5} {b.p50:8.1f} {b.p95:8.1f}  (paragraph; pipeline/Presidio "
                   f"p50 {on.p50 / b.p50:.2f}, p95 {on.p95 / b.p95:.2f})")
+
+    print(f"\n== other scripts: {len(scripts)} benign requests in 9 non-Latin scripts, mixed to length ==")
+    print(head)
+    for chars in LENGTHS:
+        on, off = other[chars]
+        print(f"{chars:,} chars")
+        print(row("non-Latin on", on, True))
+        print(row("non-Latin off", off, True))
+        print(f"  {'ratio on/off':14} {'':5} {on.p50 / off.p50:8.2f} {on.p95 / off.p95:8.2f}")
 
     print("\n== targets (whole pipeline with prefilter, one request per prompt) ==")
     print("  as a guard worker runs it: the shipped pipeline alone, same prompts (the tables above interleave both")

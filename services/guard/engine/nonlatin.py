@@ -25,25 +25,59 @@ import numpy as np
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "nonlatin"
 BUCKETS = 1 << 18
 WINDOW_CHARS = 200  # a sentence longer than this is read in pieces of this size, overlapping by half
-MIN_LETTERS = 4  # a window needs this many non-Latin letters...
+MIN_LETTERS = 4  # a window needs this many letters of a non-Latin script...
 MIN_SHARE = 0.5  # ...and this share of its letters in a non-Latin script to be scored
 
 # Multipliers per n-gram order and position: code points are < 2**21, so every sum stays well inside int64.
 _MULTIPLIERS = ((1_000_003,), (700_001, 900_007), (500_009, 300_007, 100_003), (400_009, 200_003, 600_011, 800_011))
 
 _SENTENCE = re.compile(r"[^。！？!?；;.।\n]+(?:[。！？!?；;.।\n]+|$)")
-_LETTER = re.compile(r"[^\W\d_]")
-_LATIN = re.compile(r"[A-Za-z\u00aa\u00ba\u00c0-\u024f\u1e00-\u1eff\u2c60-\u2c7f\ua720-\ua7ff]")
+
+
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(" ".join(text.lower().split()).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
 
 
 def grams(text: str) -> tuple[np.ndarray, np.ndarray]:
     """(hashed buckets, log-count values L2-normalised) of a window's character 1- to 4-grams."""
-    cp = np.frombuffer(" ".join(text.lower().split()).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    cp = _codepoints(text)
     parts = [sum(cp[k : len(cp) - n + 1 + k] * m for k, m in enumerate(mult))
              for n, mult in enumerate(_MULTIPLIERS, 1) if len(cp) >= n]
     buckets, counts = np.unique(np.concatenate(parts) % BUCKETS, return_counts=True)
     values = np.log1p(counts.astype(np.float32))
     return buckets, values / max(float(np.linalg.norm(values)), 1e-9)
+
+
+def _grams_of_many(pieces: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``grams`` of every piece at once: (piece index, bucket, value) per distinct n-gram of each piece. A long
+    text has hundreds of sentences; one vectorised pass costs a fraction of a Python loop over them."""
+    cps = [_codepoints(p) for p in pieces]
+    lengths = np.array([len(c) for c in cps])
+    cp = np.concatenate(cps)
+    owner = np.repeat(np.arange(len(pieces)), lengths)
+    end = np.repeat(np.cumsum(lengths), lengths)  # where each position's piece ends
+    pos = np.arange(len(cp))
+    keys = []
+    for n, mult in enumerate(_MULTIPLIERS, 1):
+        at = pos[pos + n <= end]  # n-grams inside their piece
+        keys.append(owner[at] * BUCKETS + sum(cp[at + k] * m for k, m in enumerate(mult)) % BUCKETS)
+    unique, counts = np.unique(np.concatenate(keys), return_counts=True)
+    which = unique // BUCKETS
+    values = np.log1p(counts.astype(np.float64))
+    norms = np.sqrt(np.bincount(which, values * values, minlength=len(pieces)))
+    return which, unique % BUCKETS, values / np.maximum(norms, 1e-9)[which]
+
+
+# Code point ranges of letters in scripts other than Latin (Greek, Cyrillic, Armenian, Hebrew, Arabic, the Indic
+# scripts, Thai, Georgian, Hangul, Ethiopic..., kana, CJK ideographs), and of Latin letters.
+_OTHER = np.array([(0x370, 0x3FF), (0x400, 0x52F), (0x531, 0x1DBF), (0x1F00, 0x1FFF), (0x2E80, 0x2FDF),
+                   (0x3040, 0x9FFF), (0xA000, 0xA4CF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFF66, 0xFFDC),
+                   (0x20000, 0x2FFFF)])
+_LATIN = np.array([(0x41, 0x5A), (0x61, 0x7A), (0xC0, 0xD6), (0xD8, 0xF6), (0xF8, 0x24F), (0x1E00, 0x1EFF)])
+
+
+def _in(cp: np.ndarray, ranges: np.ndarray) -> np.ndarray:
+    return ((cp[:, None] >= ranges[:, 0]) & (cp[:, None] <= ranges[:, 1])).any(1)
 
 
 def windows(text: str) -> list[tuple[int, int]]:
@@ -55,15 +89,17 @@ def windows(text: str) -> list[tuple[int, int]]:
         start, end = m.span()
         step = WINDOW_CHARS // 2
         sentences += [(s, min(s + WINDOW_CHARS, end)) for s in range(start, max(end - step, start + 1), step)]
-    spans = sentences + [(a[0], b[1]) for a, b in itertools.pairwise(sentences)
-                         if b[1] - a[0] <= WINDOW_CHARS]
-    return [(s, e) for s, e in spans if _mostly_nonlatin(text[s:e])]
-
-
-def _mostly_nonlatin(text: str) -> bool:
-    letters = len(_LETTER.findall(text))
-    other = letters - len(_LATIN.findall(text))
-    return other >= MIN_LETTERS and other >= MIN_SHARE * letters
+    spans = sentences + [(a[0], b[1]) for a, b in itertools.pairwise(sentences) if b[1] - a[0] <= WINDOW_CHARS]
+    if not spans:
+        return []
+    # Letters per span from prefix sums over the text (one vectorised pass, not a regex per span).
+    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    other = np.concatenate([[0], np.cumsum(_in(cp, _OTHER))])
+    latin = np.concatenate([[0], np.cumsum(_in(cp, _LATIN))])
+    s, e = np.array(spans).T
+    n_other, n_latin = other[e] - other[s], latin[e] - latin[s]
+    keep = (n_other >= MIN_LETTERS) & (n_other >= MIN_SHARE * (n_other + n_latin))
+    return [span for span, k in zip(spans, keep.tolist(), strict=True) if k]
 
 
 @dataclass
@@ -77,11 +113,13 @@ class NonLatinModel:
         return _load(Path(path) if path is not None else MODEL_DIR)
 
     def logits(self, text: str) -> list[float]:
-        out = []
-        for s, e in windows(text):
-            buckets, values = grams(text[s:e])
-            out.append(float(self.weights[buckets] @ values + self.bias))
-        return out
+        """One logit per window of ``text`` (``windows``), in order."""
+        spans = windows(text)
+        if not spans:
+            return []
+        which, buckets, values = _grams_of_many([text[s:e] for s, e in spans])
+        dots = np.bincount(which, self.weights[buckets] * values, minlength=len(spans))
+        return (dots + self.bias).tolist()
 
     def margin(self, text: str) -> float | None:
         """The highest window logit minus the threshold (>= 0: an attack); None when no window is scored."""
