@@ -116,16 +116,18 @@ def _rate(scores: np.ndarray, thr: float) -> float:
 def train(out_dir: Path) -> dict:
     test = compose("test")
     model = fit(compose("train"))
+    final = fit(compose("all"))
+    final.weights = final.weights.astype(np.float16).astype(np.float32)  # as shipped, so as measured
     public_benign = [r for r in load_rows() if int(r["label"]) == 0 and not is_synthetic(r)]
-    pub_texts = [normalize(r["text"]).text for r in public_benign]
     s_test = text_scores(model, [t for t, _, _ in test])
     y_test = np.array([y for _, y, _ in test])
-    s_pub = text_scores(model, pub_texts)
-    # Threshold: the lowest logit at which no held-out benign text and at most 0.5% of the public benign texts
-    # with a non-Latin window are flagged.
+    # The public rows are never trained on: held out for the shipped model too.
+    s_pub = text_scores(final, [normalize(r["text"]).text for r in public_benign])
+    # Threshold: the lowest logit at which no held-out benign text (model without the held-out parts) and at most
+    # 0.5% of the public benign texts with a non-Latin window (shipped model) are flagged.
     scored_pub = s_pub[np.isfinite(s_pub)]
     benign_max = float(s_test[y_test == 0].max())
-    pub_q = float(np.quantile(scored_pub, 0.995)) if len(scored_pub) else -np.inf
+    pub_q = float(np.quantile(scored_pub, 0.995, method="higher")) if len(scored_pub) else -np.inf
     threshold = float(np.nextafter(max(benign_max, pub_q, 0.0), np.inf))
     by_source: dict[str, dict] = {}
     for r, s in zip(public_benign, s_pub, strict=True):
@@ -149,7 +151,6 @@ def train(out_dir: Path) -> dict:
         s = text_scores(m, [t for t, _, _ in rows])
         y = np.array([y for _, y, _ in rows])
         lolo[lang] = {"recall": _rate(s[y == 1], threshold), "fpr": _rate(s[y == 0], threshold)}
-    final = fit(compose("all"))
     metrics = {
         "held_out_parts": {"attacks": int(y_test.sum()), "recall": _rate(s_test[y_test == 1], threshold),
                            "benign": int((y_test == 0).sum()), "fpr": _rate(s_test[y_test == 0], threshold),
@@ -157,12 +158,13 @@ def train(out_dir: Path) -> dict:
         "public_benign": by_source,
         "leave_one_language_out": lolo,
         "threshold": threshold,
-        "threshold_rule": "lowest logit over every held-out benign text and the 99.5th percentile of the public "
-                          "benign texts that have a non-Latin window (and over 0)",
+        "threshold_rule": "lowest logit over every held-out benign text (model trained without the held-out "
+                          "parts) and the 99.5th percentile of the public benign texts that have a non-Latin window "
+                          "(shipped model), and over 0",
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out_dir / "nonlatin.npz", weights=final.weights.astype(np.float16))
-    config = {"bias": round(final.bias, 6), "threshold": round(threshold, 6), "buckets": nonlatin.BUCKETS,
+    config = {"bias": final.bias, "threshold": threshold, "buckets": nonlatin.BUCKETS,
               "C": C, "languages": langs}
     (out_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
@@ -179,6 +181,6 @@ def _print(m: dict) -> None:
         lo = m["leave_one_language_out"][lang]
         print(f"{lang:<10}{d['attacks']:>8}{d['recall']:>8.3f}{d['benign']:>8}{d['fpr']:>7.3f}   "
               f"{lo['recall']:.3f} / {lo['fpr']:.3f}")
-    print("public benign rows (never trained on): source, rows, rows with a non-Latin window, flagged")
+    print("public benign rows (never trained on), shipped model: source, rows, rows with a non-Latin window, flagged")
     for source, d in sorted(m["public_benign"].items()):
         print(f"  {source:<20}{d['benign']:>6}{d['scored']:>6}{d['flagged']:>6}")
