@@ -110,7 +110,8 @@ class InjectionClassifier:
         )
 
     def score(self, texts: list[str]) -> list[float]:
-        """P(injection or jailbreak) per text: the highest score over the text's token windows."""
+        """P(injection or jailbreak) per text: the highest score over the text's token windows and, with the
+        non-Latin model, over its sentences in non-Latin scripts."""
         if not texts:
             return []
         owner: list[int] = []
