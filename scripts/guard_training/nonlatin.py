@@ -83,19 +83,16 @@ def compose(part: str, seed: int = SEED, langs: list[str] | None = None) -> list
 def window_matrix(rows: list[tuple[str, int, tuple[int, int]]]) -> tuple[sp.csr_matrix, np.ndarray]:
     """Training windows: a window covering >= 60% of the attack is an attack, one apart from it is benign, a window
     holding a sliver of it is left out (neither)."""
-    data, cols, indptr, labels = [], [], [0], []
+    pieces, labels = [], []
     for text, label, (a, b) in rows:
         for s, e in nonlatin.windows(text):
             overlap = max(0, min(e, b) - max(s, a))
             if label and 0 < overlap < 0.6 * (b - a):
                 continue
-            buckets, values = nonlatin.grams(text[s:e])
-            cols.append(buckets)
-            data.append(values)
-            indptr.append(indptr[-1] + len(buckets))
+            pieces.append(text[s:e])
             labels.append(int(label and overlap > 0))
-    x = sp.csr_matrix((np.concatenate(data), np.concatenate(cols), indptr), shape=(len(labels), nonlatin.BUCKETS))
-    return x, np.array(labels)
+    which, buckets, values = nonlatin.grams(pieces)
+    return sp.csr_matrix((values, (which, buckets)), shape=(len(pieces), nonlatin.BUCKETS)), np.array(labels)
 
 
 def fit(rows) -> nonlatin.NonLatinModel:

@@ -1,14 +1,15 @@
 """Prompt injection written in non-Latin scripts: hashed character n-grams and a linear model, per sentence.
 
 The injection classifier's base model has an English WordPiece vocabulary: Chinese comes out half [UNK] and Thai
-all [UNK], and it scores "ignore all previous instructions" in Chinese, Japanese, Korean, Russian, Arabic, Hindi,
-Thai, Hebrew or Greek under 0.1 however it is trained. This model reads characters instead: each sentence (and
-each pair of neighbouring sentences) that is mostly in a non-Latin script is scored by a logistic regression
-over its character 1- to 4-grams, hashed. A text's margin is its highest window's logit minus the model's threshold;
-the classifier takes it as a second opinion (``injection.InjectionClassifier``), so a text is an attack when
-either says so. Texts with no such sentence (English, German, Polish...) are not scored here at all.
+all [UNK], and it scores "ignore all previous instructions" in Chinese, Japanese, Korean, Russian, Ukrainian,
+Arabic, Persian, Hindi, Thai, Hebrew or Greek under 0.15 however it is trained. This model reads characters
+instead: each sentence (and each pair of neighbouring sentences) that is mostly in a non-Latin script is scored by
+a logistic regression over its character 1- to 4-grams, hashed. A text's margin is its highest window's logit
+minus the model's threshold; the classifier takes it as a second opinion (``injection.InjectionClassifier``), so a
+text is an attack when either says so. Texts with no such sentence (English, German, Polish...) are not scored
+here at all.
 
-Weights in ``services/guard/models/nonlatin/`` (trained by ``scripts/train_guard.py --nonlatin``, CPU, seconds).
+Weights in ``services/guard/models/nonlatin/`` (trained by ``scripts/train_guard.py --nonlatin``, CPU, a minute).
 """
 
 from __future__ import annotations
@@ -38,19 +39,10 @@ def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(" ".join(text.lower().split()).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
 
 
-def grams(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """(hashed buckets, log-count values L2-normalised) of a window's character 1- to 4-grams."""
-    cp = _codepoints(text)
-    parts = [sum(cp[k : len(cp) - n + 1 + k] * m for k, m in enumerate(mult))
-             for n, mult in enumerate(_MULTIPLIERS, 1) if len(cp) >= n]
-    buckets, counts = np.unique(np.concatenate(parts) % BUCKETS, return_counts=True)
-    values = np.log1p(counts.astype(np.float32))
-    return buckets, values / max(float(np.linalg.norm(values)), 1e-9)
-
-
-def _grams_of_many(pieces: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``grams`` of every piece at once: (piece index, bucket, value) per distinct n-gram of each piece. A long
-    text has hundreds of sentences; one vectorised pass costs a fraction of a Python loop over them."""
+def grams(pieces: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Character 1- to 4-grams of each lower-cased piece, hashed, log counts L2-normalised per piece, as (piece
+    index, bucket, value) per distinct n-gram of each piece. All pieces in one vectorised pass: a long text has
+    hundreds of sentences, and a Python loop over them cost four times as much."""
     cps = [_codepoints(p) for p in pieces]
     lengths = np.array([len(c) for c in cps])
     cp = np.concatenate(cps)
@@ -117,7 +109,7 @@ class NonLatinModel:
         spans = windows(text)
         if not spans:
             return []
-        which, buckets, values = _grams_of_many([text[s:e] for s, e in spans])
+        which, buckets, values = grams([text[s:e] for s, e in spans])
         dots = np.bincount(which, self.weights[buckets] * values, minlength=len(spans))
         return (dots + self.bias).tolist()
 
