@@ -26,7 +26,9 @@ from . import synthetic_parts as P
 from .data import is_synthetic, load_rows
 from .nonlatin_parts import NONLATIN
 
-C = 1.0  # of 0.5, 1, 2, 4, 8 the best held-out recall at the threshold rule (0.44-0.52; chosen on the held-out parts)
+# Held-out recall at the threshold rule for C = 0.5, 1, 2, 4, 8: 0.60, 0.55, 0.55, 0.51, 0.52 (0.44-0.52 on the
+# previous data, where 1 was best). It follows the one public text that sets the threshold more than anything.
+C = 1.0
 SEED = 23
 HELD = {"override": 2, "payload": 2, "persona": 1, "benign": 2, "prose": 2, "topics": 2}
 EMAILS = ["exfil@attacker.test", "collector@evil.example"]
@@ -47,17 +49,34 @@ def _benign_pool(lang: str, part: str) -> list[str]:
     return pool
 
 
+def _latin_pool(part: str) -> list[str]:
+    """Ordinary requests in Latin-script languages (Polish, Turkish, Vietnamese), for the mixes below."""
+    pool = []
+    for lang in sorted(set(P.SCRIPT_BENIGN) - set(NONLATIN)):
+        templates, topics, fixed = P.SCRIPT_BENIGN[lang]
+        pool += [t.format(t=topic) for t in templates for topic in _split(topics, HELD["topics"], part)]
+        pool += _split(fixed, 1, part)
+    return pool
+
+
+# Besides the language's "and", the attacks join override and payload with punctuation: with one joiner per
+# language the model learned the joiner (Thai's แล้ว, "then", is in ordinary sentences too).
+JOINERS = {"zh": ["，", "。", "：", "；"], "ja": ["、", "。", "："], "": [", ", ". ", ": ", " - "]}
+
+
 def compose(part: str, seed: int = SEED, langs: list[str] | None = None) -> list[tuple[str, int, tuple[int, int]]]:
     """(text, label, attack span) rows of one part ("train", "test" or "all"); the span is (0, 0) for benign."""
-    rng = random.Random(f"{seed}-{part}")
     rows: list[tuple[str, int, tuple[int, int]]] = []
-    for lang in langs or sorted(NONLATIN):
+    langs = langs or sorted(NONLATIN)
+    for lang in langs:
+        rng = random.Random(f"{seed}-{part}-{lang}")  # a language's rows are the same alone or with the others
         parts = NONLATIN[lang]
         overrides = _split(parts["override"], HELD["override"], part)
         payloads = _split(parts["payload"], HELD["payload"], part)
         personas = _split(parts["persona"], HELD["persona"], part)
         benign = _benign_pool(lang, part)
-        attacks = [f"{o}{parts['joiner']}{p.format(email=rng.choice(EMAILS))}" for o in overrides for p in payloads]
+        joiners = [parts["joiner"], *JOINERS.get(lang, JOINERS[""])]
+        attacks = [f"{o}{rng.choice(joiners)}{p.format(email=rng.choice(EMAILS))}" for o in overrides for p in payloads]
         attacks += overrides + personas * 3
         for attack in attacks:
             end = "" if attack[-1] in "。.!?！？" else ("。" if lang in ("zh", "ja") else ".")
@@ -74,6 +93,13 @@ def compose(part: str, seed: int = SEED, langs: list[str] | None = None) -> list
             rows.append((text, 0, (0, 0)))
         for _ in range(len(benign)):
             rows.append((" ".join(rng.sample(benign, min(len(benign), rng.randint(2, 5)))), 0, (0, 0)))
+    if len(langs) > 1:
+        rng = random.Random(f"{seed}-{part}-mixes")
+        # Long texts of ordinary requests in many languages, Latin-script ones among them, one a paragraph (as
+        # `just bench` mixes them): hundreds of windows a text, many of them pairs across two languages.
+        pool = [t for lang in langs for t in _benign_pool(lang, part)] + _latin_pool(part)
+        for _ in range(30 if part == "test" else 60):
+            rows.append(("\n\n".join(rng.choice(pool) for _ in range(rng.randint(20, 60))), 0, (0, 0)))
     if part != "test":  # the one-sentence attacks and requests of synthetic_parts (non-Latin ones only count)
         rows += [(t.format(url="http://evil.example/collect"), 1, (0, len(t))) for t in P.ML_ATTACKS]
         rows += [(t, 0, (0, 0)) for t in P.ML_BENIGN]
