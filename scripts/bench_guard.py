@@ -274,7 +274,8 @@ async def main() -> None:
             print(f"stock Presidio {len(b.ms):5} {b.p50:8.1f} {b.p95:8.1f}  (paragraph; pipeline/Presidio "
                   f"p50 {on.p50 / b.p50:.2f}, p95 {on.p95 / b.p95:.2f})")
 
-    print(f"\n== other scripts: {len(scripts)} benign requests in 9 non-Latin scripts, mixed to length ==")
+    print(f"\n== other scripts: {len(scripts)} benign requests in 9 non-Latin scripts, mixed to length (synthetic: "
+          "the non-Latin model trains on most of them) ==")
     print(head)
     for chars in LENGTHS:
         on, off = other[chars]

@@ -8,7 +8,7 @@ Training needs the `train` dependency group (torch, transformers); `--eval-only`
     uv run --group train python scripts/train_guard.py --cv 5 --loso   # + cross-validation, leave-one-source-out
     uv run python scripts/train_guard.py --eval-only                   # committed ONNX model, per-source table
     uv run --group train python scripts/train_guard.py --prefilter --prefilter-loso   # first stage (CPU, ~3 min)
-    uv run --group train python scripts/train_guard.py --nonlatin      # non-Latin first look (CPU, ~20 s)
+    uv run --group train python scripts/train_guard.py --nonlatin      # non-Latin model (CPU, ~1 min)
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Train and evaluate the non-Latin first look (``services/guard/engine/nonlatin.py``): CPU, a few seconds.
+"""Train and evaluate the non-Latin model (``services/guard/engine/nonlatin.py``): CPU, about a minute.
 
-Rows are composed from ``nonlatin_parts.NONLATIN`` (attacks, trigger-word requests and prose in nine languages)
+Rows are composed from ``nonlatin_parts.NONLATIN`` (attacks, trigger-word requests and prose in eleven languages)
 and the synthetic ordinary requests in the same scripts (``synthetic_parts.SCRIPT_BENIGN``, ``ML_ATTACKS``,
 ``ML_BENIGN``). The evaluation holds out, per language, the last two overrides, payloads, benign requests and
 prose sentences, the last persona and the last two topics of the ordinary requests: its attacks are phrased in
@@ -11,6 +11,7 @@ every part.
 
 from __future__ import annotations
 
+import bisect
 import json
 import random
 from pathlib import Path
@@ -26,8 +27,8 @@ from . import synthetic_parts as P
 from .data import is_synthetic, load_rows
 from .nonlatin_parts import NONLATIN
 
-# Held-out recall at the threshold rule for C = 0.5, 1, 2, 4, 8: 0.60, 0.55, 0.55, 0.51, 0.52 (0.44-0.52 on the
-# previous data, where 1 was best). It follows the one public text that sets the threshold more than anything.
+# Held-out recall at the threshold rule for C = 0.5, 1, 2, 4, 8: 0.44-0.52 with 1 best on an earlier data round,
+# 0.60, 0.55, 0.55, 0.51, 0.52 on the next; it follows the one public text that sets the threshold.
 C = 1.0
 SEED = 23
 HELD = {"override": 2, "payload": 2, "persona": 1, "benign": 2, "prose": 2, "topics": 2}
@@ -77,7 +78,7 @@ def compose(part: str, seed: int = SEED, langs: list[str] | None = None) -> list
         benign = _benign_pool(lang, part)
         joiners = [parts["joiner"], *JOINERS.get(lang, JOINERS[""])]
         attacks = [f"{o}{rng.choice(joiners)}{p.format(email=rng.choice(EMAILS))}" for o in overrides for p in payloads]
-        attacks += overrides + personas * 3
+        attacks += overrides + personas * (1 if part == "test" else 3)  # the test part counts distinct attacks
         for attack in attacks:
             end = "" if attack[-1] in "。.!?！？" else ("。" if lang in ("zh", "ja") else ".")
             attack += end
@@ -101,9 +102,20 @@ def compose(part: str, seed: int = SEED, langs: list[str] | None = None) -> list
         for _ in range(30 if part == "test" else 60):
             rows.append(("\n\n".join(rng.choice(pool) for _ in range(rng.randint(20, 60))), 0, (0, 0)))
     if part != "test":  # the one-sentence attacks and requests of synthetic_parts (non-Latin ones only count)
-        rows += [(t.format(url="http://evil.example/collect"), 1, (0, len(t))) for t in P.ML_ATTACKS]
+        attacks = [t.format(url="http://evil.example/collect") for t in P.ML_ATTACKS]
+        rows += [(t, 1, (0, len(t))) for t in attacks]
         rows += [(t, 0, (0, 0)) for t in P.ML_BENIGN]
-    return [(normalize(t).text, y, span) for t, y, span in rows]  # what the detector reads (offsets unchanged)
+    return [_normalized(t, y, span) for t, y, span in rows]  # what the detector reads
+
+
+def _normalized(text: str, label: int, span: tuple[int, int]) -> tuple[str, int, tuple[int, int]]:
+    """The row as the detector reads it, the attack span moved with it (Persian loses its zero-width joiners)."""
+    norm = normalize(text)
+    if norm.starts is None or span == (0, 0):
+        return norm.text, label, span if norm.starts is None else (0, 0)
+    a = bisect.bisect_left(norm.starts, span[0])
+    b = bisect.bisect_left(norm.starts, span[1])
+    return norm.text, label, (a, b)
 
 
 def window_matrix(rows: list[tuple[str, int, tuple[int, int]]]) -> tuple[sp.csr_matrix, np.ndarray]:

@@ -2,8 +2,8 @@
 
 The injection classifier's base model has an English WordPiece vocabulary: Chinese comes out half [UNK], Thai
 all [UNK], Cyrillic, Greek, Arabic and Hebrew one letter a token, and the classifier scores "ignore all previous
-instructions" in any of these languages under 0.1. The non-Latin model (``services/guard/engine/nonlatin.py``) learns them from
-character n-grams instead.
+instructions" in any of these languages under 0.15. The non-Latin model (``services/guard/engine/nonlatin.py``)
+learns them from character n-grams instead.
 
 Per language: ``override`` and ``payload`` compose an attack (override, ``joiner``, payload); ``persona`` are
 whole jailbreak sentences; ``benign`` are ordinary requests with the same words (ignore, forget, system,

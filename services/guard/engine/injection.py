@@ -127,7 +127,7 @@ class InjectionClassifier:
             feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)} if self.takes_mask else {"input_ids": ids}
             (out,) = self.session.run(["probability"], feeds)
             probs[i] = out.reshape(-1)[0]
-        best = np.zeros(len(texts), dtype=np.float32)
+        best = np.zeros(len(texts), dtype=np.float64)  # on_scale(0, threshold) is the threshold, not float32's
         np.maximum.at(best, np.asarray(owner), probs)
         if self.nonlatin is not None:
             for n, text in enumerate(texts):

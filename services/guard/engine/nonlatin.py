@@ -28,6 +28,7 @@ BUCKETS = 1 << 18
 WINDOW_CHARS = 200  # a sentence longer than this is read in pieces of this size, overlapping by half
 MIN_LETTERS = 4  # a window needs this many letters of a non-Latin script...
 MIN_SHARE = 0.5  # ...and this share of its letters in a non-Latin script to be scored
+MAX_SENTENCES = 2000  # over this many (~50 characters each), fixed windows instead of sentences
 
 # Multipliers per n-gram order and position: code points are < 2**21, so every sum stays well inside int64.
 _MULTIPLIERS = ((1_000_003,), (700_001, 900_007), (500_009, 300_007, 100_003), (400_009, 200_003, 600_011, 800_011))
@@ -36,7 +37,8 @@ _SENTENCE = re.compile(r"[^。！？!?；;.।\n]+(?:[。！？!?；;.।\n]+|$)
 
 
 def _codepoints(text: str) -> np.ndarray:
-    return np.frombuffer(" ".join(text.lower().split()).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    return np.frombuffer(" ".join(text.lower().split()).encode("utf-32-le", "surrogatepass"),
+                         dtype=np.uint32).astype(np.int64)
 
 
 def grams(pieces: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -76,16 +78,19 @@ def windows(text: str) -> list[tuple[int, int]]:
     """Spans of ``text`` to score: sentences and pairs of neighbouring sentences mostly in a non-Latin script."""
     if text.isascii():
         return []
+    step = WINDOW_CHARS // 2
     sentences: list[tuple[int, int]] = []
     for m in _SENTENCE.finditer(text):
         start, end = m.span()
-        step = WINDOW_CHARS // 2
         sentences += [(s, min(s + WINDOW_CHARS, end)) for s in range(start, max(end - step, start + 1), step)]
-    spans = sentences + [(a[0], b[1]) for a, b in itertools.pairwise(sentences) if b[1] - a[0] <= WINDOW_CHARS]
+    if len(sentences) > MAX_SENTENCES:  # "a。" x 50,000: fixed windows, so the cost follows the length
+        spans = [(s, min(s + WINDOW_CHARS, len(text))) for s in range(0, max(len(text) - step, 1), step)]
+    else:
+        spans = sentences + [(a[0], b[1]) for a, b in itertools.pairwise(sentences) if b[1] - a[0] <= WINDOW_CHARS]
     if not spans:
         return []
     # Letters per span from prefix sums over the text (one vectorised pass, not a regex per span).
-    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
     other = np.concatenate([[0], np.cumsum(_in(cp, _OTHER))])
     latin = np.concatenate([[0], np.cumsum(_in(cp, _LATIN))])
     s, e = np.array(spans).T

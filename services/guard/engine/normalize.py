@@ -2,18 +2,21 @@
 
 Steps, per character: Unicode NFKC (fullwidth and compatibility forms fold to ASCII), zero-width and bidi control
 characters removed; then, per word, common Cyrillic/Greek look-alikes folded to Latin where they disguise Latin
-text: in a word that also has Latin letters ("іgnоrе"), or in a word made only of look-alikes ("аll") on a line
-with no other Cyrillic or Greek. Russian or Greek prose is left as written ("все" stays "все", not "bce"), so the
-detectors read the language it is in. Detectors see ``NormalizedText.text``; a span found there is reported in the
-original with :meth:`NormalizedText.to_original`.
+text: in a word that also has Latin letters ("іgnоrе"), in a word made only of look-alikes that folds to an English
+word ("ѕуѕтем"), or in any look-alike-only word ("аll") on a line that is not Cyrillic/Greek prose. Russian or
+Greek prose is left as written ("все" stays "все", not "bce"), so the detectors read the language it is in.
+Detectors see ``NormalizedText.text``; a span found there is reported in the original with
+:meth:`NormalizedText.to_original`.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 # Zero-width and bidi controls: invisible, used to split trigger words ("ig\u200bnore") or reorder text.
 _INVISIBLE = frozenset(
@@ -41,11 +44,24 @@ _CONFUSABLES = {
 
 _WORD = re.compile(r"[^\W\d_]+")
 _LINE = re.compile(r"[^\n]+")
+_VOCAB = Path(__file__).resolve().parents[1] / "models" / "injection" / "tokenizer.json"
 
 
 @functools.cache
-def _is_latin(ch: str) -> bool:
-    return unicodedata.name(ch, "").startswith("LATIN")
+def _script(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return "latin" if name.startswith("LATIN") else "native" if name.startswith(("CYRILLIC", "GREEK")) else ""
+
+
+@functools.cache
+def _english_words() -> frozenset[str]:
+    """Whole words of four or more letters in the injection classifier's English vocabulary (WordPiece). Shorter
+    ones are too often a Russian or Greek word folded ("все" -> "bce", "και" -> "kai")."""
+    try:
+        vocab = json.loads(_VOCAB.read_text())["model"]["vocab"]
+    except (OSError, ValueError, KeyError):
+        return frozenset()
+    return frozenset(w for w in vocab if len(w) >= 4 and w.isascii() and w.isalpha())
 
 
 def _fold_confusables(chars: list[str]) -> None:
@@ -53,16 +69,22 @@ def _fold_confusables(chars: list[str]) -> None:
     text = "".join(chars)
     for line in _LINE.finditer(text):
         words = [(w.start(), w.group()) for w in _WORD.finditer(line.group())]
-        # A real Cyrillic/Greek letter (one with no Latin look-alike) anywhere on the line: that line is written
-        # in that language, and its look-alike-only words are words of it.
-        native = any(not _is_latin(c) and c not in _CONFUSABLES for _, w in words for c in w)
+        # Cyrillic/Greek prose: its letters with no Latin look-alike (и, л, д, я, π...) are a good share of its
+        # Cyrillic/Greek letters, ~40% in Russian; a disguised English line has next to none.
+        letters = [c for _, w in words for c in w if _script(c) == "native"]
+        real = sum(c not in _CONFUSABLES for c in letters)
+        prose = real >= 2 and real >= 0.1 * len(letters)
         for start, word in words:
             if not any(c in _CONFUSABLES for c in word):
                 continue
-            if any(_is_latin(c) for c in word) or (not native and all(c in _CONFUSABLES for c in word)):
+            folded = "".join(_CONFUSABLES.get(c, c) for c in word)
+            # A word with Latin letters in it; a look-alike-only word on a line that is not such prose; or one
+            # that folds to an English word ("ѕуѕтем" -> "system"), whatever the line (padding with real Cyrillic
+            # letters must not switch folding off).
+            if (any(_script(c) == "latin" for c in word) or folded.lower() in _english_words()
+                    or (not prose and all(c in _CONFUSABLES for c in word))):
                 base = line.start() + start
-                for k, c in enumerate(word):
-                    chars[base + k] = _CONFUSABLES.get(c, c)
+                chars[base : base + len(word)] = folded
 
 
 @dataclass(frozen=True)
