@@ -163,7 +163,9 @@ def train(out_dir: Path) -> dict:
     scored_pub = s_pub[np.isfinite(s_pub)]
     benign_max = float(s_test[y_test == 0].max())
     pub_q = float(np.quantile(scored_pub, 0.995, method="higher")) if len(scored_pub) else -np.inf
-    threshold = float(np.nextafter(max(benign_max, pub_q, 0.0), np.inf))
+    # 1e-3 over the highest: at a margin of 0 the classifier's scale maps onto its threshold exactly, and float
+    # rounding alone would decide that text (the BIPIA cell above was flagged in float64, not in float32).
+    threshold = max(benign_max, pub_q, 0.0) + 1e-3
     by_source: dict[str, dict] = {}
     for r, s in zip(public_benign, s_pub, strict=True):
         d = by_source.setdefault(r["source"], {"benign": 0, "scored": 0, "flagged": 0})
@@ -193,9 +195,9 @@ def train(out_dir: Path) -> dict:
         "public_benign": by_source,
         "leave_one_language_out": lolo,
         "threshold": threshold,
-        "threshold_rule": "lowest logit over every held-out benign text (model trained without the held-out "
-                          "parts) and the 99.5th percentile of the public benign texts that have a non-Latin window "
-                          "(shipped model), and over 0",
+        "threshold_rule": "1e-3 over the highest of: every held-out benign text (model trained without the "
+                          "held-out parts), the 99.5th percentile of the public benign texts that have a non-Latin "
+                          "window (shipped model), 0",
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out_dir / "nonlatin.npz", weights=final.weights.astype(np.float16))
