@@ -101,7 +101,9 @@ def compose(part: str, seed: int = SEED, langs: list[str] | None = None) -> list
         pool = [t for lang in langs for t in _benign_pool(lang, part)] + _latin_pool(part)
         for _ in range(30 if part == "test" else 60):
             rows.append(("\n\n".join(rng.choice(pool) for _ in range(rng.randint(20, 60))), 0, (0, 0)))
-    if part != "test":  # the one-sentence attacks and requests of synthetic_parts (non-Latin ones only count)
+    # The one-sentence attacks and requests of synthetic_parts (non-Latin ones only count), not in the test part,
+    # nor when a language is left out (they include its sentences).
+    if part != "test" and set(langs) == set(NONLATIN):
         attacks = [t.format(url="http://evil.example/collect") for t in P.ML_ATTACKS]
         rows += [(t, 1, (0, len(t))) for t in attacks]
         rows += [(t, 0, (0, 0)) for t in P.ML_BENIGN]
