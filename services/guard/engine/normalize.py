@@ -113,6 +113,7 @@ def normalize(text: str) -> NormalizedText:
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
+    look_alikes = False
     for i, ch in enumerate(text):
         if ch in _INVISIBLE:
             continue
@@ -120,11 +121,13 @@ def normalize(text: str) -> NormalizedText:
             folded = ch
         else:
             folded = "".join(c for c in unicodedata.normalize("NFKC", ch) if c not in _INVISIBLE)
+            look_alikes = look_alikes or any(c in _CONFUSABLES for c in folded)
         for c in folded:
             out.append(c)
             starts.append(i)
             ends.append(i + 1)
-    _fold_confusables(out)
+    if look_alikes:  # the per-line, per-word pass only where there is something it could fold
+        _fold_confusables(out)
     normalized = "".join(out)
     if normalized == text:
         return NormalizedText(text, text)
