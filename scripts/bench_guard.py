@@ -76,6 +76,11 @@ PARAGRAPH = (
 )
 
 
+def prompts_at(chars: int) -> int:
+    """``--n`` prompts at 1,000 chars, a quarter of them (at least 2) at 10,000."""
+    return ARGS.n if chars == 1000 else max(ARGS.n // 4, 2)
+
+
 def paragraph(chars: int) -> str:
     return (PARAGRAPH * (chars // len(PARAGRAPH) + 1))[:chars]
 
@@ -223,7 +228,7 @@ async def main() -> None:
     shipped: dict[tuple[str, int], Timing] = {}
     alone: dict[int, tuple[int, int]] = {}
     for chars in LENGTHS:
-        n = args.n if chars == 1000 else max(args.n // 4, 2)
+        n = prompts_at(chars)
         hidden = [rng.choice([a for a in attacks if len(a) <= chars // 2]) for _ in range(n)]
         inputs = {
             "paragraph": [paragraph(chars)] * n,
@@ -246,13 +251,13 @@ async def main() -> None:
     latin_only = GuardPipeline.build(GuardConfig(**config, nonlatin=False))
     other: dict[int, tuple[Timing, Timing]] = {}
     for chars in LENGTHS:
-        n = args.n if chars == 1000 else max(args.n // 4, 2)
+        n = prompts_at(chars)
         other[chars] = await time_pair(gated, latin_only, [benign_filler(rng, scripts, chars) for _ in range(n)])
     gated.close()
     latin_only.close()
 
     presidio = None if args.no_baseline else \
-        {chars: time_presidio(paragraph(chars), args.n if chars == 1000 else max(args.n // 4, 2)) for chars in LENGTHS}
+        {chars: time_presidio(paragraph(chars), prompts_at(chars)) for chars in LENGTHS}
 
     head = f"  {'':14} {'n':>5} {'p50 ms':>8} {'p95 ms':>8}  {'flagged':9}"
     for chars in LENGTHS:

@@ -39,25 +39,25 @@ def _split(items: list, n_held: int, part: str) -> list:
     return list(items[:-n_held]) if part == "train" else list(items[-n_held:]) if part == "test" else list(items)
 
 
+def _script_requests(lang: str, part: str) -> list[str]:
+    """The synthetic ordinary requests in the language (templates x topics, and fixed ones), if it has any."""
+    if lang not in P.SCRIPT_BENIGN:
+        return []
+    templates, topics, fixed = P.SCRIPT_BENIGN[lang]
+    return [t.format(t=topic) for t in templates for topic in _split(topics, HELD["topics"], part)] + \
+        _split(fixed, 1, part)
+
+
 def _benign_pool(lang: str, part: str) -> list[str]:
-    """Ordinary text in the language: trigger-word requests, prose, and the synthetic templates x topics."""
+    """Ordinary text in the language: trigger-word requests, prose, and the synthetic requests."""
     parts = NONLATIN[lang]
-    pool = _split(parts["benign"], HELD["benign"], part) + _split(parts["prose"], HELD["prose"], part)
-    if lang in P.SCRIPT_BENIGN:
-        templates, topics, fixed = P.SCRIPT_BENIGN[lang]
-        pool += [t.format(t=topic) for t in templates for topic in _split(topics, HELD["topics"], part)]
-        pool += _split(fixed, 1, part)
-    return pool
+    return (_split(parts["benign"], HELD["benign"], part) + _split(parts["prose"], HELD["prose"], part)
+            + _script_requests(lang, part))
 
 
 def _latin_pool(part: str) -> list[str]:
     """Ordinary requests in Latin-script languages (Polish, Turkish, Vietnamese), for the mixes below."""
-    pool = []
-    for lang in sorted(set(P.SCRIPT_BENIGN) - set(NONLATIN)):
-        templates, topics, fixed = P.SCRIPT_BENIGN[lang]
-        pool += [t.format(t=topic) for t in templates for topic in _split(topics, HELD["topics"], part)]
-        pool += _split(fixed, 1, part)
-    return pool
+    return [t for lang in sorted(set(P.SCRIPT_BENIGN) - set(NONLATIN)) for t in _script_requests(lang, part)]
 
 
 # Besides the language's "and", the attacks join override and payload with punctuation: with one joiner per
