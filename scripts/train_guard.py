@@ -72,8 +72,9 @@ def parse() -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--hidden-attacks", type=int, default=600,
                    help="add N attacks hidden in benign training text and N controls to every training set (0: none)")
-    p.add_argument("--embedded-tasks", type=int, default=0,
-                   help="add N documents with a benign request planted inside, and 2N controls (tried, not shipped)")
+    p.add_argument("--planted-tasks", type=int, default=0,
+                   help="add N documents carrying a request not about them, and 2N controls (documents alone, "
+                        "and framed by a request about them)")
     p.add_argument("--cv", type=int, default=0, help="k for stratified k-fold (0: skip)")
     p.add_argument("--loso", action="store_true", help="leave-one-source-out over the public sources")
     p.add_argument("--loso-sources", nargs="+", help="with --loso: only these public sources")

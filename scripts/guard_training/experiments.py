@@ -23,8 +23,8 @@ class Runner:
     def __init__(self, args, base: Path, rows: list[dict], t0: float) -> None:
         self.args, self.base, self.rows, self.t0 = args, base, rows, t0
         self.device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
-        tok = load_tokenizer(base / "tokenizer.json")
-        self.ids = [e.ids for e in tok.encode_batch([r["text"] for r in rows], add_special_tokens=False)]
+        tok = self.tokenizer = load_tokenizer(base / "tokenizer.json")
+        self.ids = self.encode([r["text"] for r in rows])
         self.labels = [int(r["label"]) for r in rows]
         self.sentence_ends = {tok.token_to_id(t) for t in (".", "?", "!", ":", ";", "|")}
         self.cfg = finetune.TrainConfig(num_layers=args.layers, max_len=args.max_len, epochs=args.epochs,
@@ -53,6 +53,9 @@ class Runner:
             return False
         return True
 
+    def encode(self, texts: list[str]) -> list[list[int]]:
+        return [e.ids for e in self.tokenizer.encode_batch(texts, add_special_tokens=False)]
+
     def train(self, idx: list[int], cfg: finetune.TrainConfig):
         start = time.time()
         ids, labels = [self.ids[i] for i in idx], [self.labels[i] for i in idx]
@@ -61,13 +64,13 @@ class Runner:
 
             extra_ids, extra_labels = hidden_attacks(ids, labels, self.args.hidden_attacks)
             ids, labels = ids + extra_ids, labels + extra_labels
-        if self.args.embedded_tasks:
-            from .augment import DOCUMENT_SOURCES, embedded_tasks
+        if self.args.planted_tasks:
+            from .augment import DOCUMENT_SOURCES, planted_tasks
 
             benign = [i for i in idx if self.labels[i] == 0]
             docs = [self.ids[i] for i in benign if self.rows[i]["source"] in DOCUMENT_SOURCES]
-            extra_ids, extra_labels = embedded_tasks(docs, [self.ids[i] for i in benign], self.args.embedded_tasks,
-                                                     self.sentence_ends)
+            extra_ids, extra_labels = planted_tasks(docs, [self.ids[i] for i in benign], self.args.planted_tasks,
+                                                    self.sentence_ends, self.encode)
             ids, labels = ids + extra_ids, labels + extra_labels
         model = finetune.train(self.base, ids, labels, cfg, self.device, self.max_steps, log=self.log)
         per_row = (time.time() - start) / max(1, len(idx))
@@ -136,7 +139,7 @@ class Runner:
         settings = {"window_tokens": cfg.predict_window or cfg.window,
                     "stride_tokens": cfg.predict_stride or cfg.stride,
                     "train": {**cfg.as_dict(), "hidden_attacks": self.args.hidden_attacks,
-                              "embedded_tasks": self.args.embedded_tasks}}
+                              "planted_tasks": self.args.planted_tasks}}
         path = export_classifier(model, self.base, out, settings)
         self.log(f"exported {path} ({path.stat().st_size / 1e6:.1f} MB)")
         # int8 must agree with fp32 torch: check on the public rows.
