@@ -76,6 +76,9 @@ def parse() -> argparse.Namespace:
                    help="add N documents carrying a request not about them, and 2N controls (documents alone, "
                         "and framed by a request about them)")
     p.add_argument("--cv", type=int, default=0, help="k for stratified k-fold (0: skip)")
+    p.add_argument("--cv-only", type=int, nargs="+", metavar="FOLD",
+                   help="with --cv: run only these folds (0-based; on a CPU, one per process side by side); the "
+                        "tables cover their rows (--prefilter's cascade table needs every row)")
     p.add_argument("--loso", action="store_true", help="leave-one-source-out over the public sources")
     p.add_argument("--loso-sources", nargs="+", help="with --loso: only these public sources")
     p.add_argument("--loso-no-synthetic", action="store_true",

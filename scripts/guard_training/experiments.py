@@ -91,10 +91,11 @@ class Runner:
     # -- steps ----------------------------------------------------------------------------------------------
     def cross_validate(self, folds: list[int], cfg: finetune.TrainConfig, key: str) -> np.ndarray | None:
         k = max(folds) + 1
-        if not self.fits(len(self.rows) * (k - 1) // k, k):
+        run = self.args.cv_only or range(k)  # some folds only: CPU runs of one fold each, side by side
+        if not self.fits(len(self.rows) * (k - 1) // k, len(run)):
             return None
-        oof = np.zeros(len(self.rows), dtype=np.float32)
-        for f in range(k):
+        oof = np.full(len(self.rows), np.nan, dtype=np.float32)  # NaN: a row of a fold that did not run
+        for f in run:
             train_idx = [i for i in range(len(self.rows)) if folds[i] != f]
             test_idx = [i for i in range(len(self.rows)) if folds[i] == f]
             self.log(f"{key}: fold {f + 1}/{k} train {len(train_idx)} test {len(test_idx)}")
@@ -102,16 +103,17 @@ class Runner:
             oof[test_idx] = self.predict(model, test_idx, cfg, key)
             del model
         self.results[key] = oof.tolist()
-        pub = self.public()
+        pub = [i for i in self.public() if not np.isnan(oof[i])]
         thr = choose_threshold([self.rows[i] for i in pub], oof[pub])
         self.results[f"{key}_threshold"] = thr
         self.save()
-        self.report(oof, thr, f"{key} out-of-fold")
+        self.report(oof, thr, f"{key} out-of-fold" + (f", folds {sorted(run)} only" if self.args.cv_only else ""))
         return oof
 
     def report(self, scores: np.ndarray, thr: float, title: str) -> None:
-        pub = self.public()
-        syn = [i for i in range(len(self.rows)) if i not in set(pub)]
+        public = set(self.public())
+        pub = [i for i in sorted(public) if not np.isnan(scores[i])]
+        syn = [i for i in range(len(self.rows)) if i not in public and not np.isnan(scores[i])]
         print(format_table(per_source([self.rows[i] for i in pub], scores[pub], thr), f"{title} @ {thr:.3f}"))
         print("pooled public:", pooled([self.rows[i] for i in pub], scores[pub], thr))
         if syn:

@@ -116,8 +116,8 @@ def cascade_report(rows, win: Windows, s1_oof, gate, alone, results_file: Path, 
         print(f"(no {results_file}: run train_guard.py --cv 5 for the cascade table)")
         return {}
     res = json.loads(results_file.read_text())
-    if "cv_windows" not in res or len(res["rows"]) != len(rows):
-        print(f"({results_file} has no matching cv_windows: cascade table skipped)")
+    if "cv_windows" not in res or len(res["rows"]) != len(rows) or len(res["cv_windows"]) != len(rows):
+        print(f"({results_file} has no matching cv_windows for every row: cascade table skipped)")
         return {}
     thr = float(res["cv_threshold"])
     pub = [i for i, r in enumerate(rows) if not is_synthetic(r)]
