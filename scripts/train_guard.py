@@ -74,7 +74,7 @@ def parse() -> argparse.Namespace:
                    help="add N attacks hidden in benign training text and N controls to every training set (0: none)")
     p.add_argument("--planted-tasks", type=int, default=0,
                    help="add N documents carrying a request not about them, and 2N controls (documents alone, "
-                        "and framed by a request about them)")
+                        "and framed by a request about them; tried, not shipped)")
     p.add_argument("--cv", type=int, default=0, help="k for stratified k-fold (0: skip)")
     p.add_argument("--cv-only", type=int, nargs="+", metavar="FOLD",
                    help="with --cv: run only these folds (0-based; on a CPU, one per process side by side); the "
