@@ -92,6 +92,8 @@ class Runner:
     def cross_validate(self, folds: list[int], cfg: finetune.TrainConfig, key: str) -> np.ndarray | None:
         k = max(folds) + 1
         run = self.args.cv_only or range(k)  # some folds only: CPU runs of one fold each, side by side
+        if not set(run) <= set(range(k)):
+            raise SystemExit(f"--cv-only: folds are 0 to {k - 1}, got {sorted(run)}")
         if not self.fits(len(self.rows) * (k - 1) // k, len(run)):
             return None
         oof = np.full(len(self.rows), np.nan, dtype=np.float32)  # NaN: a row of a fold that did not run
