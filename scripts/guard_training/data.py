@@ -36,17 +36,57 @@ def is_synthetic(row: dict) -> bool:
     return row["source"].startswith("synthetic_")
 
 
-def stratified_folds(rows: list[dict], k: int, seed: int = 13) -> list[int]:
-    """Fold number per row; every (source, label) group is spread evenly over the k folds."""
-    rng = random.Random(seed)
-    groups: dict[tuple[str, int], list[int]] = {}
+def contrast_groups(rows: list[dict], words: int = 12) -> list[list[int]]:
+    """Rows that share a passage of ``words`` consecutive words with a row of the other label, as one group.
+
+    That is a document and the same document with an instruction put into it (BIPIA builds its data so, and so do
+    the synthetic document attacks): split over folds, the model is tested on a text it was trained on under the
+    other label, which measures memory of the document, not detection of the instruction.
+    """
+    rows_of: dict[str, list[int]] = {}
+    labels_of: dict[str, set[int]] = {}
     for i, row in enumerate(rows):
-        groups.setdefault((row["source"], int(row["label"])), []).append(i)
+        w = row["text"].lower().split()
+        for k in range(max(1, len(w) - words + 1)):
+            passage = " ".join(w[k : k + words])
+            rows_of.setdefault(passage, []).append(i)
+            labels_of.setdefault(passage, set()).add(int(row["label"]))
+    parent = list(range(len(rows)))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for passage, members in rows_of.items():
+        if len(labels_of[passage]) == 2:
+            for i in members[1:]:
+                parent[root(i)] = root(members[0])
+    groups: dict[int, list[int]] = {}
+    for i in range(len(rows)):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def stratified_folds(rows: list[dict], k: int, seed: int = 13) -> list[int]:
+    """Fold number per row: every (source, label) group spread evenly over the k folds, contrast groups
+    (``contrast_groups``) kept whole. Largest groups first, each into the fold where its rows' kinds are fewest."""
+    rng = random.Random(seed)
+    groups = contrast_groups(rows)
+    rng.shuffle(groups)
+    groups.sort(key=len, reverse=True)
+    total: dict[tuple[str, int], int] = {}
+    for row in rows:
+        key = (row["source"], int(row["label"]))
+        total[key] = total.get(key, 0) + 1
+    load = [dict.fromkeys(total, 0) for _ in range(k)]
     fold = [0] * len(rows)
-    for key in sorted(groups):
-        members = groups[key]
-        rng.shuffle(members)
-        offset = rng.randrange(k)  # so small groups do not all start filling fold 0
-        for pos, i in enumerate(members):
-            fold[i] = (pos + offset) % k
+    for members in groups:
+        kinds = [(rows[i]["source"], int(rows[i]["label"])) for i in members]
+        start = rng.randrange(k)  # ties go to a random fold, so small kinds do not all start in fold 0
+        best = min(range(start, start + k), key=lambda f: sum(load[f % k][kind] / total[kind] for kind in kinds)) % k
+        for i, kind in zip(members, kinds, strict=True):
+            fold[i] = best
+            load[best][kind] += 1
     return fold
