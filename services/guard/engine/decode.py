@@ -16,7 +16,11 @@ from services.guard.engine.normalize import NormalizedText, normalize
 
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}")
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}(?:\s|\\x|0x)?){8,}")
-_WORD = re.compile(r"[a-z]+")
+# Words are whole runs of letters, accented ones included. With [a-z]+, Polish, Turkish or Vietnamese came apart
+# into short fragments ("viết" -> "vi", "t"), whose rot13 is often a common word ("n" -> "a", "na" -> "an", "gb"
+# -> "to"): half of 1,000-character mixes of such requests got a rot13 "decoding", gibberish that the classifier
+# read as an obfuscated attack (6-7 in 100 benign mixes flagged).
+_WORD = re.compile(r"[^\W\d_]+")
 # Frequent English words; rot13 text has almost none of them and its decoding has many.
 _COMMON = frozenset(
     "the a an and or to of in is are you your me my i it this that for with on be not all now ignore previous "
