@@ -18,7 +18,8 @@ transformer. So each length (1,000 and 10,000 chars) is timed on three inputs:
 
 - other scripts: distinct benign requests in Chinese, Japanese, Korean, Russian, Arabic, Hindi, Thai, Hebrew and
   Greek (the synthetic rows in data/guard), which the non-Latin model reads sentence by sentence; timed against
-  ``GuardConfig(nonlatin=False)`` instead, for what that model costs (and flagged: its false positives).
+  ``GuardConfig(nonlatin=False)`` instead, for what that model costs or saves (with it, the classifier reads only
+  the Latin-script text; without, every token) and flagged: its false positives.
 
 Each input goes through the default pipeline and through ``GuardConfig(prefilter=False)`` (every window through
 both transformers) in the same run, back to back per prompt, alternating which goes first; the machine is noisy,

@@ -18,7 +18,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from services.guard.engine.nonlatin import NonLatinModel
+from services.guard.engine.nonlatin import NonLatinModel, latin_view
 from services.guard.engine.prefilter import InjectionGate, pick
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "injection"
@@ -116,7 +116,9 @@ class InjectionClassifier:
             return []
         owner: list[int] = []
         pieces: list[list[int]] = []
-        for n, enc in enumerate(self.tokenizer.encode_batch(list(texts), add_special_tokens=False)):
+        # With the second opinion, the model reads the Latin-script text only (nonlatin.latin_view).
+        read = list(texts) if self.nonlatin is None else [latin_view(t) for t in texts]
+        for n, enc in enumerate(self.tokenizer.encode_batch(read, add_special_tokens=False)):
             for piece in token_windows(enc.ids, self.window, self.stride):
                 owner.append(n)
                 pieces.append(piece)

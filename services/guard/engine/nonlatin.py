@@ -99,6 +99,32 @@ def windows(text: str) -> list[tuple[int, int]]:
     return [span for span, k in zip(spans, keep.tolist(), strict=True) if k]
 
 
+def latin_view(text: str) -> str:
+    """``text`` with the stretches in non-Latin scripts replaced by one space each: what the English models (the
+    injection classifier, the policy embedder) can read. They see such letters one a token or as [UNK], so a page
+    of them cost several transformer windows for nothing; this model reads them instead. A stretch runs from a
+    non-Latin letter to the next Latin one: the punctuation, digits and spaces among non-Latin letters go too,
+    or a page of them would leave the English model a window of commas."""
+    if text.isascii():
+        return text
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    wide = cp.astype(np.int64)
+    other, latin = _in(wide, _OTHER), _in(wide, _LATIN)
+    if not other.any():
+        return text
+    # Per position, the script of the nearest letter on each side (1 other, 0 Latin, -1 none): forward and
+    # backward fills of the letter positions.
+    kind = np.where(other, 1, np.where(latin, 0, -1))
+    at = np.arange(len(cp))
+    last = np.maximum.accumulate(np.where(kind >= 0, at, -1))
+    nxt = np.minimum.accumulate(np.where(kind >= 0, at, len(cp))[::-1])[::-1]
+    left = np.where(last >= 0, kind[np.maximum(last, 0)], -1)
+    right = np.where(nxt < len(cp), kind[np.minimum(nxt, len(cp) - 1)], -1)
+    drop = other | ((kind < 0) & (left != 0) & (right != 0) & ((left == 1) | (right == 1)))
+    first = drop & ~np.concatenate([[False], drop[:-1]])  # each stretch keeps one position, as a space
+    return np.where(drop, np.uint32(32), cp)[~drop | first].tobytes().decode("utf-32-le", "surrogatepass")
+
+
 @dataclass
 class NonLatinModel:
     weights: np.ndarray
