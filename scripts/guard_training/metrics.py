@@ -29,7 +29,8 @@ def choose_threshold(rows: list[dict], scores, max_fpr: float = 0.015, floor: fl
     """Lowest threshold (not under floor) at which every benign source's FPR is at most max_fpr.
 
     Per source, not pooled: the big easy benign sources must not hide a hard one. The margin under the 2%
-    target leaves room for the harder negatives of data we cannot see.
+    target leaves room for the harder negatives of data we cannot see. Mostly short texts decide it: check a
+    candidate against long benign prompts before shipping it (MODEL_CARD.md, THRESHOLD).
     """
     s = np.asarray(scores)
     limit = floor
