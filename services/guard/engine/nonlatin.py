@@ -36,9 +36,13 @@ _MULTIPLIERS = ((1_000_003,), (700_001, 900_007), (500_009, 300_007, 100_003), (
 _SENTENCE = re.compile(r"[^。！？!?；;.।\n]+(?:[。！？!?；;.।\n]+|$)")
 
 
+def _utf32(text: str) -> np.ndarray:
+    """The text's code points (uint32; lone surrogates kept, as ``latin_view`` writes them back)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 def _codepoints(text: str) -> np.ndarray:
-    return np.frombuffer(" ".join(text.lower().split()).encode("utf-32-le", "surrogatepass"),
-                         dtype=np.uint32).astype(np.int64)
+    return _utf32(" ".join(text.lower().split())).astype(np.int64)
 
 
 def grams(pieces: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -90,7 +94,7 @@ def windows(text: str) -> list[tuple[int, int]]:
     if not spans:
         return []
     # Letters per span from prefix sums over the text (one vectorised pass, not a regex per span).
-    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    cp = _utf32(text).astype(np.int64)
     other = np.concatenate([[0], np.cumsum(_in(cp, _OTHER))])
     latin = np.concatenate([[0], np.cumsum(_in(cp, _LATIN))])
     s, e = np.array(spans).T
@@ -107,7 +111,7 @@ def latin_view(text: str) -> str:
     or a page of them would leave the English model a window of commas."""
     if text.isascii():
         return text
-    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cp = _utf32(text)
     wide = cp.astype(np.int64)
     other, latin = _in(wide, _OTHER), _in(wide, _LATIN)
     if not other.any():
