@@ -94,3 +94,14 @@ def test_windowed_phone_recognizer_matches_presidios(text: str) -> None:
         return {(r.start, r.end) for r in recognizer.analyze(text, ["PHONE_NUMBER"])}
 
     assert spans(WindowedPhoneRecognizer()) == spans(PhoneRecognizer())
+
+
+@pytest.mark.parametrize("filler", ["", "An ordinary sentence about the quarterly plan. " * 200])
+def test_a_context_word_next_to_a_match_raises_its_score(pii_detector, filler: str) -> None:
+    # Presidio's context words ("ssn") lift a pattern match's score; the text is tokenised only when a match
+    # needs them, and the words around a match far into a long text are found as near its start.
+    def ssn_score(text: str) -> float:
+        d = pii_detector.detect([make_item(text, frozenset({PII}))])
+        return max(f.score for f in d.findings if f.type == "US_SSN")
+
+    assert ssn_score(f"{filler}my ssn is 853-37-1694") > ssn_score(f"{filler}the number is 853-37-1694") >= 0.5
