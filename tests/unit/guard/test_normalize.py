@@ -41,3 +41,14 @@ def test_offsets_of_a_folded_word_point_into_the_original() -> None:
     n = normalize(text)
     start = n.text.index("ignore")
     assert text[slice(*n.to_original(start, start + 6))] == "іgnоrе"
+
+
+NOTHING_TO_FOLD = ("café “quoted” — naïve", "数据导出")
+
+
+@pytest.mark.parametrize("text", [*NOTHING_TO_FOLD, "\ufb01le", "ig\u200bnore", "ｉｇｎｏｒｅ", "іgnоrе"])
+def test_text_with_nothing_to_fold_comes_back_as_is_and_the_rest_is_folded(text: str) -> None:
+    out = normalize(text)
+    unchanged = text in NOTHING_TO_FOLD
+    assert (out.text == text) is unchanged
+    assert out.to_original(0, len(out.text)) == (0, len(text))
