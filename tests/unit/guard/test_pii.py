@@ -105,3 +105,18 @@ def test_a_context_word_next_to_a_match_raises_its_score(pii_detector, filler: s
         return max(f.score for f in d.findings if f.type == "US_SSN")
 
     assert ssn_score(f"{filler}my ssn is 853-37-1694") > ssn_score(f"{filler}the number is 853-37-1694") >= 0.5
+
+
+def test_memory_does_not_grow_with_the_distinct_words_a_guard_reads(pii_detector) -> None:
+    # Each text needs Presidio's context words (so spaCy tokenises it) and carries 200 words never seen before,
+    # which spaCy would otherwise keep for the life of the process (its Vocab's length counts them either way).
+    nlp = pii_detector.analyzer.nlp_engine.nlp["en"]
+    rng = random.Random(7)
+    pii_detector.detect([make_item("my ssn is 853-37-1694 warm up", frozenset({PII}))])
+    strings = len(nlp.vocab.strings)
+    for _ in range(20):
+        words = ["".join(rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=12)) for _ in range(200)]
+        d = pii_detector.detect([make_item(f"my ssn is 853-37-1694 {' '.join(words)}", frozenset({PII}))])
+        assert [(f.type, f.score) for f in d.findings] == [("US_SSN", 0.85)]  # the context word still counts
+    assert len(nlp.vocab.strings) == strings
+    assert not any(w in nlp.vocab for w in words)
