@@ -36,34 +36,45 @@ class CredentialPattern:
     score: float
     group: int = 0
     valid: Callable[[str], bool] | None = None
+    # Strings every match contains (in the case-folded text when the pattern ignores case): a text with none of
+    # them is not searched. Python's regex engine tries a pattern that starts with \b at every position (~0.17 ms
+    # per 10,000 characters each); a substring test is ~100 times cheaper, and almost every text has no key.
+    hints: tuple[str, ...] = ()
+
+    def may_match(self, text: str, lowered: str) -> bool:
+        haystack = lowered if self.regex.flags & re.I else text
+        return not self.hints or any(h in haystack for h in self.hints)
 
 
-def _p(entity: str, name: str, regex: str, score: float = 0.95, group: int = 0, valid=None, flags: int = 0):
-    return CredentialPattern(entity, name, re.compile(regex, flags), score, group, valid)
+def _p(entity: str, name: str, regex: str, hints: tuple[str, ...], score: float = 0.95, group: int = 0,
+       valid=None, flags: int = 0) -> CredentialPattern:
+    return CredentialPattern(entity, name, re.compile(regex, flags), score, group, valid, hints)
 
 
 CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
-    _p("API_KEY", "anthropic", r"\bsk-ant-[A-Za-z0-9_\-]{20,}"),
-    _p("API_KEY", "openai", r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}", valid=_mixed),
-    _p("API_KEY", "google", r"\bAIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])"),
-    _p("API_KEY", "aws_access_key_id", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
-    _p("API_KEY", "github", r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b"),
-    _p("API_KEY", "github_pat", r"\bgithub_pat_[A-Za-z0-9_]{22,}\b"),
-    _p("API_KEY", "gitlab", r"\bglpat-[A-Za-z0-9_\-]{20,}"),
-    _p("API_KEY", "slack", r"\bxox[baprs]-[A-Za-z0-9\-]{10,}"),
-    _p("API_KEY", "stripe", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b"),
-    _p("API_KEY", "jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{10,}"),
+    _p("API_KEY", "anthropic", r"\bsk-ant-[A-Za-z0-9_\-]{20,}", ("sk-ant-",)),
+    _p("API_KEY", "openai", r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}", ("sk-",), valid=_mixed),
+    _p("API_KEY", "google", r"\bAIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])", ("AIza",)),
+    _p("API_KEY", "aws_access_key_id", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b", ("AKIA", "ASIA", "ABIA", "ACCA")),
+    _p("API_KEY", "github", r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
+    _p("API_KEY", "github_pat", r"\bgithub_pat_[A-Za-z0-9_]{22,}\b", ("github_pat_",)),
+    _p("API_KEY", "gitlab", r"\bglpat-[A-Za-z0-9_\-]{20,}", ("glpat-",)),
+    _p("API_KEY", "slack", r"\bxox[baprs]-[A-Za-z0-9\-]{10,}", ("xox",)),
+    _p("API_KEY", "stripe", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b", ("k_live_", "k_test_")),
+    _p("API_KEY", "jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{10,}", ("eyJ",)),
     _p(
         "PRIVATE_KEY",
         "pem_private_key",
         r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
         r"(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,\-]*)",
+        ("PRIVATE KEY",),
         score=1.0,
     ),
     _p(
         "PASSWORD",
         "connection_string",
         r"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@]+:([^\s@/]{3,})@[^\s/]+",
+        ("://",),
         score=0.9,
         group=1,
         valid=_not_placeholder,
@@ -73,6 +84,7 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
         "password_assignment",
         r"\b(?:password|passwd|passphrase|pwd|pass|db_pass|secret|client_secret)\b[\"']?\s*(?:[:=]|=>|\bis\b)\s*"
         r"[\"']?([^\s\"'&;,]{4,})",
+        ("pass", "pwd", "secret"),
         score=0.85,
         group=1,
         valid=_not_placeholder,
@@ -83,6 +95,7 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
         "aws_secret_access_key",
         r"(?:aws_secret_access_key|secret_access_key|aws_secret|secretaccesskey|SecretAccessKey)[\"']?\s*[:=]\s*[\"']?"
         r"([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])",
+        ("secret",),
         score=0.95,
         group=1,
         flags=re.I,
@@ -109,15 +122,17 @@ class CredentialRecognizer(LocalRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts=None) -> list[RecognizerResult]:
         results: list[RecognizerResult] = []
+        lowered = text.casefold()  # what re.IGNORECASE folds ("ſ" is "s") is folded here too
         for p in self.patterns:
-            if entities and p.entity not in entities:
+            if (entities and p.entity not in entities) or not p.may_match(text, lowered):
                 continue
             for m in p.regex.finditer(text):
                 value = m.group(p.group)
                 if p.valid is not None and not p.valid(value):
                     continue
                 results.append(self._result(p.entity, p.name, m.start(p.group), m.end(p.group), p.score))
-        if (not entities or "API_KEY" in entities) and (ids := list(_AWS_ID.finditer(text))):
+        if (not entities or "API_KEY" in entities) and ("AKIA" in text or "ASIA" in text) and (
+                ids := list(_AWS_ID.finditer(text))):
             for m in _AWS_SECRET.finditer(text):
                 near = any(abs(m.start() - i.start()) <= _AWS_NEAR for i in ids)
                 if near and _mixed(m.group()):
