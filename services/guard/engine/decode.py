@@ -93,6 +93,7 @@ def decoded_views(norm: NormalizedText, limit: int = 4) -> list[DecodedView]:
                 views.append(DecodedView(name, start, end, normalize(decoded)))
     if len(views) < limit and len(text) >= 12:
         rot = codecs.decode(text, "rot13")
-        if _common_words(rot) >= 3 and _common_words(rot) > 2 * _common_words(text):
+        hits = _common_words(rot)
+        if hits >= 3 and hits > 2 * _common_words(text):
             views.append(DecodedView("rot13", 0, len(norm.original), normalize(rot)))
     return views
