@@ -72,6 +72,14 @@ _OTHER = np.array([(0x370, 0x3FF), (0x400, 0x52F), (0x531, 0x1DBF), (0x1F00, 0x1
                    (0x3040, 0x9FFF), (0xA000, 0xA4CF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFF66, 0xFFDC),
                    (0x20000, 0x2FFFF)])
 _LATIN = np.array([(0x41, 0x5A), (0x61, 0x7A), (0xC0, 0xD6), (0xD8, 0xF6), (0xF8, 0x24F), (0x1E00, 0x1EFF)])
+# The same ranges as one regex character class: most text has no such letter, and one C-speed search says so
+# (10,000 characters of English with curly quotes: ~20 us, against ~1 ms for the per-character arrays below).
+_OTHER_LETTER = re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in _OTHER) + "]")
+
+
+def _latin_only(text: str) -> bool:
+    """No letter of another script: nothing for this model to read, nothing to take out of the English view."""
+    return text.isascii() or _OTHER_LETTER.search(text) is None
 
 
 def _in(cp: np.ndarray, ranges: np.ndarray) -> np.ndarray:
@@ -80,7 +88,7 @@ def _in(cp: np.ndarray, ranges: np.ndarray) -> np.ndarray:
 
 def windows(text: str) -> list[tuple[int, int]]:
     """Spans of ``text`` to score: sentences and pairs of neighbouring sentences mostly in a non-Latin script."""
-    if text.isascii():
+    if _latin_only(text):
         return []
     step = WINDOW_CHARS // 2
     sentences: list[tuple[int, int]] = []
@@ -109,7 +117,7 @@ def latin_view(text: str) -> str:
     of them cost several transformer windows for nothing; this model reads them instead. A stretch runs from a
     non-Latin letter to the next Latin one: the punctuation, digits and spaces among non-Latin letters go too,
     or a page of them would leave the English model a window of commas."""
-    if text.isascii():
+    if _latin_only(text):
         return text
     cp = _utf32(text)
     wide = cp.astype(np.int64)
