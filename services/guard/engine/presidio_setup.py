@@ -75,13 +75,17 @@ class BlankSpacyNlpEngine(SpacyNlpEngine):
 
 
 class LazyNlpArtifacts(NlpArtifacts):
-    """A blank pipeline's artifacts, tokenised on first use.
+    """A blank pipeline's artifacts: the text, tokenised only where Presidio's context words are looked for.
 
-    Only the context enhancer reads them, and only for a pattern match whose recognizer has context words: most
-    texts have none (26 of 100 benign 10,000-character prompts needed them, 5 of 100 at 1,000), yet tokenising
-    10,000 characters took 6 ms and building the lemma and keyword lists 3 ms more, as much as every recognizer
-    together. What they hold, once read, is what Presidio's own artifacts hold: spaCy's tokens, their lower-cased
-    text as lemmas (a blank pipeline has no lemmatizer) and Presidio's keywords.
+    Only the context enhancer reads them, for a pattern match whose recognizer has context words (26 of 100
+    benign 10,000-character prompts have one, 5 of 100 at 1,000), and it reads a few words around the match.
+    ``context_words`` tokenises the stretch around the match, widened until it holds as many context words as the
+    enhancer takes or reaches the text's edge, rather than all of a long text (6-20 ms at 10,000 characters,
+    more than every recognizer together). spaCy tokenises each run of non-space characters on its own, so a
+    stretch cut at the edges of such runs has the tokens the whole text has there. The keywords are the
+    stretch's: Presidio's are the whole text's, split at ":", so a stop word next to a match counted where a word
+    like "the:x" stood anywhere in the text; here only where it stands in the stretch. The whole-text ``tokens``,
+    ``lemmas`` and ``keywords`` are still there, tokenised on first use, for anything else that reads them.
     """
 
     def __init__(self, text: str, engine: BlankSpacyNlpEngine, language: str) -> None:  # no eager super().__init__
@@ -91,23 +95,67 @@ class LazyNlpArtifacts(NlpArtifacts):
         self.entities = []
         self.scores = []
 
+    def context_words(self, start: int, before: int, after: int) -> list[str]:
+        """What ``IndexedContextEnhancer`` takes from the whole text: up to ``before + 1`` keyword lemmas from the
+        token at ``start`` backwards and ``after + 1`` forwards."""
+        text, reach = self._text, CONTEXT_REACH
+        while True:
+            lo, hi = _run_start(text, start - reach), _run_end(text, start + reach)
+            doc = self.nlp_engine.nlp[self._language](text[lo:hi])
+            ends = (doc.to_array([IDX, LENGTH]).sum(axis=1) + lo).tolist()
+            lemmas = _lemmas(doc)
+            keywords = frozenset(self.set_keywords(self.nlp_engine, lemmas, self._language))
+            i = bisect.bisect_right(ends, start)
+            back = _words_around(lemmas, keywords, i, before, -1)
+            ahead = _words_around(lemmas, keywords, i, after, 1)
+            if (len(back) > before or lo == 0) and (len(ahead) > after or hi == len(text)):
+                return back + ahead
+            reach *= 4
+
     @functools.cached_property
     def tokens(self):
         return self.nlp_engine.nlp[self._language](self._text)
 
-    # Read as arrays rather than a spaCy Token object per token: 10,000 characters' lists 1.9 against 2.8 ms.
     @functools.cached_property
     def tokens_indices(self) -> list[int]:
         return self.tokens.to_array(IDX).tolist()
 
     @functools.cached_property
     def lemmas(self) -> list[str]:
-        strings = self.tokens.vocab.strings
-        return [strings[h] for h in self.tokens.to_array(LOWER).tolist()]
+        return _lemmas(self.tokens)
 
     @functools.cached_property
     def keywords(self) -> list[str]:
         return self.set_keywords(self.nlp_engine, self.lemmas, self._language)
+
+
+# Characters either side of a match tokenised first for its context words (widened 4x while too few).
+CONTEXT_REACH = 200
+
+
+def _run_start(text: str, at: int) -> int:
+    """Where the run of non-space characters holding ``at`` starts (0 before the text)."""
+    if at <= 0:
+        return 0
+    while at > 0 and not text[at - 1].isspace():
+        at -= 1
+    return at
+
+
+def _run_end(text: str, at: int) -> int:
+    """Where the run of non-space characters holding ``at`` ends (the text's length past it)."""
+    if at >= len(text):
+        return len(text)
+    while at < len(text) and not text[at].isspace():
+        at += 1
+    return at
+
+
+def _lemmas(doc) -> list[str]:
+    """Lower-cased token texts (a blank pipeline has no lemmatizer), read as an array rather than a spaCy Token
+    object per token."""
+    strings = doc.vocab.strings
+    return [strings[h] for h in doc.to_array(LOWER).tolist()]
 
 
 class IndexedContextEnhancer(LemmaContextAwareEnhancer):
@@ -120,6 +168,8 @@ class IndexedContextEnhancer(LemmaContextAwareEnhancer):
     """
 
     def _extract_surrounding_words(self, nlp_artifacts: NlpArtifacts, word: str, start: int) -> list[str]:
+        if isinstance(nlp_artifacts, LazyNlpArtifacts):
+            return list(set(nlp_artifacts.context_words(start, self.context_prefix_count, self.context_suffix_count)))
         if not nlp_artifacts.tokens:
             return [""]
         ends, keywords = _token_index(nlp_artifacts)

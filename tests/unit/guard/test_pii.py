@@ -107,6 +107,18 @@ def test_a_context_word_next_to_a_match_raises_its_score(pii_detector, filler: s
     assert ssn_score(f"{filler}my ssn is 853-37-1694") > ssn_score(f"{filler}the number is 853-37-1694") >= 0.5
 
 
+def test_context_words_count_however_many_stop_words_stand_between(pii_detector) -> None:
+    # Presidio takes the nearest five words that are not stop words: here 460 characters back, past the stretch
+    # around the match that is tokenised first.
+    stop_words = "and the of to in it is " * 20
+    scores = {}
+    for lead in ("my ssn", "my note"):
+        text = f"{'A long note. ' * 50}{lead} {stop_words}853-37-1694 {'x ' * 300}"
+        d = pii_detector.detect([make_item(text, frozenset({PII}))])
+        scores[lead] = max(f.score for f in d.findings if f.type == "US_SSN")
+    assert scores["my ssn"] > scores["my note"]
+
+
 def test_memory_does_not_grow_with_the_distinct_words_a_guard_reads(pii_detector) -> None:
     # Each text needs Presidio's context words (so spaCy tokenises it) and carries 200 words never seen before,
     # which spaCy would otherwise keep for the life of the process (its Vocab's length counts them either way).
