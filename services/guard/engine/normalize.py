@@ -56,14 +56,20 @@ def _script(ch: str) -> str:
 
 
 @functools.cache
-def _english_words() -> frozenset[str]:
-    """Whole words of four or more letters in the injection classifier's English vocabulary (WordPiece). Shorter
-    ones are too often a Russian or Greek word folded ("все" -> "bce", "και" -> "kai")."""
+def vocabulary_words() -> tuple[str, ...]:
+    """The whole English words (ASCII letters only) in the injection classifier's WordPiece vocabulary."""
     try:
         vocab = json.loads(_VOCAB.read_text())["model"]["vocab"]
     except (OSError, ValueError, KeyError):
-        return frozenset()
-    return frozenset(w for w in vocab if len(w) >= 4 and w.isascii() and w.isalpha())
+        return ()
+    return tuple(w for w in vocab if w.isascii() and w.isalpha())
+
+
+@functools.cache
+def _english_words() -> frozenset[str]:
+    """The vocabulary's words of four or more letters. Shorter ones are too often a Russian or Greek word folded
+    ("все" -> "bce", "και" -> "kai")."""
+    return frozenset(w for w in vocabulary_words() if len(w) >= 4)
 
 
 def _fold_confusables(chars: list[str]) -> None:
