@@ -32,6 +32,10 @@ bench:
 bench-keys:
     {{python}} scripts/bench_keys.py
 
+# The guard pipeline of this checkout against another one's, prompt by prompt (e.g. a worktree of main).
+bench-guard-ab other:
+    {{python}} scripts/bench_guard_ab.py {{other}}
+
 # Guard quality on the development data, per source.
 eval:
     {{python}} scripts/eval_guard.py
