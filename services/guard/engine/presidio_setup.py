@@ -69,7 +69,7 @@ class BlankSpacyNlpEngine(SpacyNlpEngine):
         nlp = spacy.blank("en")
         # Requests are analysed in memory zones (pii.PiiDetector), where a word the vocabulary does not hold gets a
         # lexeme made afresh each time. Read here, outside any zone, the ~22,000 English words of the classifier's
-        # WordPiece vocabulary (lower-case and capitalised) are held for good: ~20 MB, 0.4 s at start-up.
+        # WordPiece vocabulary (lower-case and capitalised) are held for good: 15 MB, 0.8 s at start-up.
         words = vocabulary_words()
         nlp(" ".join([*words, *(w.capitalize() for w in words)]))
         self.nlp = {"en": nlp}
@@ -88,7 +88,7 @@ class LazyNlpArtifacts(NlpArtifacts):
     benign 10,000-character prompts have one, 5 of 100 at 1,000), and it reads a few words around the match.
     ``context_words`` tokenises the stretch around the match, widened until it holds as many context words as the
     enhancer takes or reaches the text's edge, rather than all of a long text (6-20 ms at 10,000 characters,
-    more than every recognizer together). spaCy tokenises each run of non-space characters on its own, so a
+    as much as every recognizer together or more). spaCy tokenises each run of non-space characters on its own, so a
     stretch cut at the edges of such runs has the tokens the whole text has there. The keywords are the
     stretch's: Presidio's are the whole text's, split at ":", so a stop word next to a match counted where a word
     like "the:x" stood anywhere in the text; here only where it stands in the stretch. The whole-text ``tokens``,
