@@ -329,7 +329,7 @@ async def test_rate_limit_is_429_with_retry_after(stack: Stack) -> None:
 async def test_no_router_listening_is_504_not_an_unscreened_forward(stack: Stack) -> None:
     await stack.start_guard()
     resp = await stack.chat("hello")
-    assert resp.status_code == 504
+    assert resp.status_code == 504, resp.text
 
 
 async def test_stream_through_the_chain_ends_with_done(stack: Stack) -> None:
