@@ -3,11 +3,12 @@
     git worktree add /tmp/before HEAD~3
     .venv/bin/python scripts/bench_guard_ab.py /tmp/before [--n 400]
 
-Each checkout's pipeline runs in a process of its own, set up as ``bench_guard.py`` sets itself up (the same one
-core, one thread), on the same prompts: benign mixes of the public dev data at 1,000 characters (``--n``) and at
-10,000 (a fifth as many). Both processes screen each prompt in turn, alternating which goes first, so the drift of
-a shared machine (here the same run was up to 20% slower from one minute to the next) falls on both alike. Prints
-p50 / p95 / mean per checkout and, the steadier figure, the median of the per-prompt ratios this / other.
+Each checkout's pipeline runs in a process of its own (both on this checkout's Python environment), set up as
+``bench_guard.py`` sets itself up (the same one core, one thread), on the same prompts: benign mixes of the public
+dev data at 1,000 characters (``--n``) and at 10,000 (a fifth as many). Both processes screen each prompt in turn,
+alternating which goes first, so the drift of a shared machine (here the same run was up to 20% slower from one
+minute to the next) falls on both alike. Prints p50 / p95 / mean per checkout and, the steadier figure, the median
+of the per-prompt ratios this / other.
 """
 
 from __future__ import annotations
