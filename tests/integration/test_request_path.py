@@ -86,6 +86,16 @@ class FakePipeline:
         return FakeVerdict(SecurityAssessment(is_safe=masked == text), forward=True, body=None, text=masked)
 
 
+async def subscriptions_in_place(nc: nats.aio.client.Client) -> None:
+    """Return once the server holds every subscription made on ``nc``. nats-py's flush() writes its PING straight
+    to the socket, ahead of what its flusher task has yet to write (a SUB just made), so the first PONG can come
+    back before the server has read the SUB: a request from another connection then met no responders (3 in 400
+    tries, and a 503 here in 2 of 9 full runs). By the first PONG the flusher has written the SUB, so the second
+    PONG proves it (0 in 400)."""
+    await nc.flush()
+    await nc.flush()
+
+
 @dataclass
 class Stack:
     http: httpx.AsyncClient
@@ -126,7 +136,7 @@ class Stack:
         self.subs.append(await self.nc.subscribe(subjects.ROUTE_CHAT, queue=subjects.ROUTER_QUEUE, cb=on_route))
 
     async def chat(self, content: str, **extra: Any) -> httpx.Response:
-        await self.nc.flush()  # the server has every subscription made on this connection before ingress publishes
+        await subscriptions_in_place(self.nc)  # before ingress publishes
         return await self.http.post(
             "/v1/chat/completions", headers={"Authorization": f"Bearer {self.key}"},
             json={"messages": [{"role": "user", "content": content}], **extra},
@@ -206,7 +216,7 @@ async def test_streamed_answer_is_screened_before_any_chunk_leaves(stack: Stack)
     leak = await stack.chat("key?", stream=True, mock_response="Sure: the SECRET is here")
     assert leak.status_code == 400  # a plain HTTP error: not one byte of the answer was streamed
     assert leak.json()["error"]["code"] == "response_blocked"
-    await stack.nc.flush()
+    await subscriptions_in_place(stack.nc)
     async with stack.http.stream(
         "POST", "/v1/chat/completions", headers={"Authorization": f"Bearer {stack.key}"},
         json={"stream": True, "mock_response": "The card is 4111 1111 1111 1111.",
@@ -335,7 +345,7 @@ async def test_no_router_listening_is_504_not_an_unscreened_forward(stack: Stack
 async def test_stream_through_the_chain_ends_with_done(stack: Stack) -> None:
     await stack.start_guard()
     await stack.start_router(Settings())
-    await stack.nc.flush()
+    await subscriptions_in_place(stack.nc)
     async with stack.http.stream(
         "POST", "/v1/chat/completions", headers={"Authorization": f"Bearer {stack.key}"},
         json={"stream": True, "messages": [{"role": "user", "content": "stream please"}]},
@@ -364,7 +374,7 @@ async def test_client_that_disconnects_mid_stream_cancels_the_upstream_call(stac
 
     await stack.nc.subscribe(f"{subjects.CANCEL_PREFIX}.*", cb=on_cancel)
     await stack.nc.subscribe(subjects.ROUTE_CHAT, queue=subjects.ROUTER_QUEUE, cb=slow_router)
-    await stack.nc.flush()
+    await subscriptions_in_place(stack.nc)
     # A real HTTP server: only a real connection can be hung up on.
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(stack.app, port=port, log_level="warning", lifespan="off"))
