@@ -121,9 +121,7 @@ def latin_view(text: str) -> str:
         return text
     cp = _utf32(text)
     wide = cp.astype(np.int64)
-    other, latin = _in(wide, _OTHER), _in(wide, _LATIN)
-    if not other.any():
-        return text
+    other, latin = _in(wide, _OTHER), _in(wide, _LATIN)  # _latin_only found at least one other letter
     # Per position, the script of the nearest letter on each side (1 other, 0 Latin, -1 none): forward and
     # backward fills of the letter positions.
     kind = np.where(other, 1, np.where(latin, 0, -1))
