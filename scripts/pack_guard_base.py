@@ -33,7 +33,10 @@ def pack(out: Path, layers: int = 4) -> None:
     base = find_base_model(None)
     weights = load_file(str(base / "model.safetensors"))
     used = {0, 100, 101, 102, 103}
-    for enc in load_tokenizer(base / "tokenizer.json").encode_batch([r["text"] for r in load_rows()]):
+    from guard_training.augment import DOCUMENT_TASKS, QUESTIONS_ABOUT
+
+    texts = [r["text"] for r in load_rows()] + list(DOCUMENT_TASKS) + list(QUESTIONS_ABOUT)  # --planted-tasks
+    for enc in load_tokenizer(base / "tokenizer.json").encode_batch(texts):
         used.update(enc.ids)
     rows = np.array(sorted(used))
     packed: dict[str, np.ndarray] = {}
