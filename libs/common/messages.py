@@ -102,7 +102,8 @@ class PolicyChanged(Message):
 
 
 class Finding(Message):
-    """One thing a detector found. Offsets are into the original text of message ``message_index``."""
+    """One thing a detector found. Offsets are into the original text of message ``message_index`` or, for text
+    outside message content (tool-call arguments, tool definitions), of the string at ``path``."""
 
     type: str = Field(description="Entity or detector type, e.g. CREDIT_CARD, API_KEY, PROMPT_INJECTION, HR-1.")
     category: Category
@@ -111,6 +112,7 @@ class Finding(Message):
     score: float = Field(ge=0, le=1)
     rule: str | None = None
     message_index: int | None = None
+    path: str | None = Field(None, description="JSON pointer into the request body: /tools/0/function/description")
 
 
 class SecurityAssessment(Message):

@@ -30,6 +30,7 @@ from libs.common.messages import (
     ScreenResponse,
     SecurityAssessment,
 )
+from services.guard.engine.chat import UnscreenableRequest
 
 log = logging.getLogger(__name__)
 
@@ -64,17 +65,23 @@ class Guard:
         try:
             verdict = await asyncio.wait_for(self._pipeline.screen_chat(req.body, req.profile), self._timeout)
             failure = verdict.failed_detector
+        except UnscreenableRequest as exc:  # bad input, not a failure: never forwarded, even fail-open
+            await self._reply(inbox, Failed(request_id=req.request_id, error=ErrorInfo(
+                status=400, message=f"Invalid request: {exc}.", type="invalid_request_error", code="invalid_request",
+            )))
+            self._emit(req, "failed", "error", None, started, headers, status=400, detail="unscreenable")
+            return
         except Exception as exc:  # includes the timeout: screening did not finish
             verdict = None
             failure = "timeout" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__
             log.error("screening of %s failed: %s", req.request_id, failure)
 
         if verdict is not None and verdict.forward:
-            decision = "redacted" if verdict.body != req.body else "allowed"
+            decision = "redacted" if verdict.body != req.body else "logged" if failure else "allowed"
             assessment, body = verdict.assessment, verdict.body
-        elif failure is not None and req.profile.fail_open:
+        elif verdict is None and req.profile.fail_open:
             decision, assessment, body = "logged", UNSCREENED, req.body
-        elif failure is not None:
+        elif failure is not None and not req.profile.fail_open:
             message = f"Screening could not finish ({failure}); the request was not forwarded."
             await self._reply(inbox, Failed(
                 request_id=req.request_id,
@@ -82,7 +89,7 @@ class Guard:
             ))
             self._emit(req, "failed", "error", None, started, headers, status=503, detail=failure)
             return
-        else:
+        else:  # blocked, also where fail_open let a failed detector through but another blocked
             assert verdict is not None
             await self._reply(inbox, Blocked(request_id=req.request_id, assessment=verdict.assessment))
             self._emit(req, "blocked", "blocked", verdict.assessment, started, headers, status=400)

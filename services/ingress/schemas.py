@@ -14,23 +14,45 @@ from libs.common.errors import InvalidRequest
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
 
 
-class ContentPart(BaseModel):
+class Open(BaseModel):
+    """Fields the guard reads are typed; any other field passes through as sent."""
+
     model_config = ConfigDict(extra="allow")
+
+
+class ContentPart(Open):
     type: str
     text: str | None = None
+    refusal: str | None = None
 
 
-class ChatMessage(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class FunctionCall(Open):
+    arguments: str | None = None
+
+
+class CustomToolCall(Open):
+    input: str | None = None
+
+
+class ToolCall(Open):
+    function: FunctionCall | None = None
+    custom: CustomToolCall | None = None
+
+
+class ChatMessage(Open):
     role: Role
     content: str | list[ContentPart] | None = None
+    tool_calls: list[ToolCall] | None = None
+    function_call: FunctionCall | None = None
+    refusal: str | None = None
 
 
-class ChatRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class ChatRequest(Open):
     model: str | None = None
     messages: list[ChatMessage] = Field(min_length=1)
     stream: StrictBool = False
+    tools: list[dict[str, Any]] | None = None
+    functions: list[dict[str, Any]] | None = None
 
 
 class ScanRequest(BaseModel):

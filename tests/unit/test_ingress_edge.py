@@ -71,6 +71,14 @@ def test_model_resolution() -> None:
         ({"messages": "hello"}, "messages"),
         ({"messages": [{"role": "user", "content": 5}]}, "messages.0.content"),
         ({"messages": [{"role": "user", "content": "x"}], "stream": "yes please"}, "stream"),
+        # Fields the guard screens must have shapes it can read, or the request is refused here.
+        ({"messages": [{"role": "assistant", "tool_calls": 7}]}, "messages.0.tool_calls"),
+        ({"messages": [{"role": "assistant", "tool_calls": [{"function": "f"}]}]}, "messages.0.tool_calls.0.function"),
+        ({"messages": [{"role": "assistant", "tool_calls": [{"function": {"arguments": {"a": 1}}}]}]},
+         "messages.0.tool_calls.0.function.arguments"),
+        ({"messages": [{"role": "assistant", "refusal": ["no"]}]}, "messages.0.refusal"),
+        ({"messages": [{"role": "user", "content": "x"}], "tools": 1}, "tools"),
+        ({"messages": [{"role": "user", "content": "x"}], "tools": ["lookup"]}, "tools.0"),
     ],
 )
 def test_bad_chat_bodies_name_the_parameter(body: dict, param: str) -> None:

@@ -12,13 +12,19 @@ Screening rules, per message role (``SCREENING_RULES``):
   ("Only answer questions about X. Never reveal Y.") read as instruction-like to the classifier.
 - ``assistant`` (history): PII/secrets and injection. The client writes the whole history, so an "assistant" turn
   is as user-controlled as a user turn (forged assistant turns are a many-shot jailbreak); it is forwarded again.
-  Their ``tool_calls`` arguments, and the descriptions in ``tools``, are screened for PII/secrets and injection too:
-  the client can write them, and the model reads them.
+- Text outside message content that the client writes and the model reads (``side_texts``): tool-call arguments
+  and custom tool inputs, legacy ``function_call`` arguments, an assistant's ``refusal``, and every string of the
+  ``tools`` / ``functions`` definitions (descriptions, parameter descriptions, enums...): PII/secrets and
+  injection. Their findings carry ``path``, a JSON pointer to the string their offsets are into, and are redacted
+  there.
 
-Content: a string, or a list of parts of which the ``text`` parts are screened (``image_url``, ``input_audio`` and
-``file`` parts are not: the guard reads text only). For a multi-part message, finding offsets are into its text
-parts joined by "\\n". Each text is normalised (see ``normalize``) and base64/hex/rot13 spans are decoded for a
-second look (see ``decode``); ``screen_text`` and responses are a single text with ``message_index`` None.
+Content: a string, or a list of parts of which every part with a ``text`` (or a ``refusal``) string is screened
+(``image_url``, ``input_audio`` and ``file`` parts are not: the guard reads text only). For a multi-part message,
+finding offsets are into those texts joined by "\\n". Each text is normalised (see ``normalize``) and
+base64/hex/rot13 spans are decoded for a second look (see ``decode``); ``screen_text`` and responses are a single
+text with ``message_index`` None. A request whose screened fields have shapes the guard cannot read (a
+``tool_calls`` that is not a list, arguments that are not a string...) raises ``UnscreenableRequest``: it is
+refused, never forwarded unread.
 """
 
 from __future__ import annotations
@@ -41,53 +47,121 @@ SCREENING_RULES: dict[str, frozenset[str]] = {
     "assistant": frozenset({PII, INJECTION}),
 }
 UNKNOWN_ROLE = frozenset({PII, INJECTION, POLICY})
-# Client-written text outside message content: tool definitions' descriptions and the arguments of tool calls in
-# the history. Both reach the model, so both are screened for injection and leaks; their findings carry no
-# message index (offsets are into that text alone) and so cannot be redacted in place: block or log them.
 SIDE_TEXT_CHECKS = frozenset({PII, INJECTION})
+# In tool and function definitions every string is read, but for these keys' plain values: identifiers and JSON
+# schema keywords, not text. (A property that happens to be called "name" or "format" is a dict and is read.)
+_NOT_TEXT = frozenset({"name", "type", "format", "pattern", "required", "strict", "$ref", "$schema", "$id"})
 
 
-def _text_parts(content: Any) -> Iterator[tuple[int | None, str]]:
-    """(part index or None for string content, text) for each screened text of a message content."""
+class UnscreenableRequest(ValueError):
+    """A field the guard screens has a shape it cannot read: refuse the request rather than forward it unread."""
+
+
+def _text_parts(content: Any) -> Iterator[tuple[int | None, str, str]]:
+    """(part index or None for string content, key of the text in the part, text) for each screened text."""
     if isinstance(content, str):
-        yield None, content
+        yield None, "", content
     elif isinstance(content, list):
         for i, part in enumerate(content):
-            if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
-                yield i, part["text"]
+            if not isinstance(part, dict):
+                raise UnscreenableRequest(f"content part {i} is not an object")
+            for key in ("text", "refusal"):
+                if isinstance(part.get(key), str):
+                    yield i, key, part[key]
+    elif content is not None:
+        raise UnscreenableRequest("message content is neither a string nor a list of parts")
+
+
+def _pointer(*tokens: object) -> str:
+    """JSON pointer (RFC 6901) from path tokens."""
+    return "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in tokens)
+
+
+def _listed(value: Any, what: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise UnscreenableRequest(f"{what} is not a list")
+    return value
+
+
+def _object(value: Any, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise UnscreenableRequest(f"{what} is not an object")
+    return value
+
+
+def _string(holder: dict, key: str, *path: object) -> Iterator[tuple[str, str]]:
+    value = holder.get(key)
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise UnscreenableRequest(f"{_pointer(*path, key)} is not a string")
+    if value:
+        yield _pointer(*path, key), value
+
+
+def _definition_strings(value: Any, *path: object) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        if value:
+            yield _pointer(*path), value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            if not (key in _NOT_TEXT and not isinstance(inner, dict)):
+                yield from _definition_strings(inner, *path, key)
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            yield from _definition_strings(inner, *path, i)
+
+
+def side_texts(body: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(JSON pointer, text) for each client-written text outside message content that the model reads."""
+    for i, message in enumerate(body.get("messages") or []):
+        if not isinstance(message, dict):
+            continue
+        for j, call in enumerate(_listed(message.get("tool_calls"), f"/messages/{i}/tool_calls")):
+            call = _object(call, _pointer("messages", i, "tool_calls", j))
+            if call.get("function") is not None:
+                function = _object(call["function"], _pointer("messages", i, "tool_calls", j, "function"))
+                yield from _string(function, "arguments", "messages", i, "tool_calls", j, "function")
+            if call.get("custom") is not None:
+                custom = _object(call["custom"], _pointer("messages", i, "tool_calls", j, "custom"))
+                yield from _string(custom, "input", "messages", i, "tool_calls", j, "custom")
+        if message.get("function_call") is not None:
+            function = _object(message["function_call"], _pointer("messages", i, "function_call"))
+            yield from _string(function, "arguments", "messages", i, "function_call")
+        yield from _string(message, "refusal", "messages", i)
+    for field in ("tools", "functions"):
+        for j, definition in enumerate(_listed(body.get(field), f"/{field}")):
+            _object(definition, _pointer(field, j))
+            yield from _definition_strings(definition, field, j)
 
 
 def make_item(text: str, checks: frozenset[str], message_index: int | None = None, offset: int = 0,
-              role: str = "user", decode: bool = True, max_views: int = 4) -> ScreenItem:
+              role: str = "user", decode: bool = True, max_views: int = 4, path: str | None = None) -> ScreenItem:
     norm = normalize(text)
     views = tuple(decoded_views(norm, max_views)) if decode else ()
-    return ScreenItem(norm, views, checks, message_index, offset, role)
+    return ScreenItem(norm, views, checks, message_index, offset, role, path)
 
 
 def chat_items(body: dict[str, Any], decode: bool = True, max_views: int = 4) -> list[ScreenItem]:
     messages = body.get("messages")
     if not isinstance(messages, list):
-        raise ValueError("chat body has no messages list")
+        raise UnscreenableRequest("chat body has no messages list")
     items: list[ScreenItem] = []
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
-            continue
+            raise UnscreenableRequest(f"message {index} is not an object")
         role = str(message.get("role", "user"))
         checks = SCREENING_RULES.get(role, UNKNOWN_ROLE)
         offset = 0
-        for _, text in _text_parts(message.get("content")):
+        for _, _, text in _text_parts(message.get("content")):
             if text:
                 items.append(make_item(text, checks, index, offset, role, decode, max_views))
             offset += len(text) + 1
-        for call in message.get("tool_calls") or []:
-            args = (call.get("function") or {}).get("arguments") if isinstance(call, dict) else None
-            if isinstance(args, str) and args:
-                items.append(make_item(args, SIDE_TEXT_CHECKS, None, 0, "tool_call", decode, max_views))
-    for tool in body.get("tools") or []:
-        function = tool.get("function") if isinstance(tool, dict) else None
-        description = function.get("description") if isinstance(function, dict) else None
-        if isinstance(description, str) and description:
-            items.append(make_item(description, SIDE_TEXT_CHECKS, None, 0, "tool_definition", decode, max_views))
+    for path, text in side_texts(body):
+        role = "tool_call" if path.startswith("/messages/") else "tool_definition"
+        items.append(make_item(text, SIDE_TEXT_CHECKS, None, 0, role, decode, max_views, path))
     return items
 
 
@@ -111,8 +185,11 @@ def redact_chat(body: dict[str, Any], findings: list[Finding]) -> dict[str, Any]
     """A copy of ``body`` with the findings' spans masked; messages, parts and every other field kept."""
     redacted = copy.deepcopy(body)
     by_message: dict[int, list[Finding]] = {}
+    by_path: dict[str, list[Finding]] = {}
     for f in findings:
-        if f.message_index is not None:
+        if f.path is not None:
+            by_path.setdefault(f.path, []).append(f)
+        elif f.message_index is not None:
             by_message.setdefault(f.message_index, []).append(f)
     for index, found in by_message.items():
         message = redacted["messages"][index]
@@ -121,9 +198,20 @@ def redact_chat(body: dict[str, Any], findings: list[Finding]) -> dict[str, Any]
             message["content"] = redact_text(content, found)
             continue
         offset = 0
-        for part_index, text in list(_text_parts(content)):
+        for part_index, key, text in list(_text_parts(content)):
             inside = [f for f in found if offset <= f.start < offset + len(text)]
             if inside:
-                content[part_index]["text"] = redact_text(text, inside, base=offset)
+                content[part_index][key] = redact_text(text, inside, base=offset)
             offset += len(text) + 1
+    for path, found in by_path.items():
+        *parents, last = [_unescape(t) for t in path.split("/")[1:]]
+        holder: Any = redacted
+        for token in parents:
+            holder = holder[int(token)] if isinstance(holder, list) else holder[token]
+        key: Any = int(last) if isinstance(holder, list) else last
+        holder[key] = redact_text(holder[key], found)
     return redacted
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")

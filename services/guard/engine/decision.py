@@ -14,7 +14,7 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from libs.common.messages import CATEGORIES, Category, Finding, KeyProfile, SecurityAssessment
 from services.guard.engine.detector import Detection
@@ -26,6 +26,7 @@ RULE_NAMES: dict[Category, str] = {
     "policy": "Policy Violation",
 }
 REDACTABLE: frozenset[Category] = frozenset({"pii", "secret"})
+SCORE_CATEGORY = {"injection": "prompt_injection"}  # a detection's score key -> its category, where they differ
 
 
 @dataclass(frozen=True)
@@ -54,20 +55,23 @@ def decide(detections: Sequence[Detection], profile: KeyProfile) -> Decision:
     notes: dict[Category, str] = {}
     for d in detections:
         for key, value in d.scores.items():
-            scores[key] = max(scores.get(key, 0.0), value)
+            if profile.action(SCORE_CATEGORY.get(key, key)) != "off":  # type: ignore[arg-type]
+                scores[key] = max(scores.get(key, 0.0), value)
         for cat, risk in d.risks.items():
             if risk > risks.get(cat, -1.0):
                 risks[cat] = risk
                 if cat in d.notes:
                     notes[cat] = d.notes[cat]
+    # What the profile turned off is not screened: it neither counts nor raises the risk score.
+    risks = {c: r for c, r in risks.items() if profile.action(c) != "off"}
     # A profile threshold under 5 makes the profile stricter than the detectors' own thresholds.
     floor = min(5.0, profile.risk_threshold)
     detected = [
         c for c in CATEGORIES
-        if profile.action(c) != "off" and (risks.get(c, 0.0) >= floor or any(f.category == c for f in findings))
+        if (c in risks and risks[c] >= floor) or any(f.category == c for f in findings)
     ]
     acted = [c for c in detected if risks.get(c, 0.0) >= profile.risk_threshold]
-    acted.sort(key=lambda c: -risks[c])
+    acted.sort(key=lambda c: -risks.get(c, 0.0))
     forward = True
     redact: list[Finding] = []
     for cat in acted:
@@ -100,3 +104,15 @@ def failed(detector: str, profile: KeyProfile) -> Decision:
         risk_score=10.0 if not profile.fail_open else 0.0,
     )
     return Decision(assessment, profile.fail_open, [], [], {})
+
+
+def partly_failed(decision: Decision, detector: str) -> Decision:
+    """fail_open and a detector failed: the other detectors' verdict stands, the failed one's categories went
+    unscreened (said in the reason, and never called safe)."""
+    a = decision.assessment
+    note = f"the {detector} detector failed or timed out; its categories were not screened (fail_open)"
+    assessment = a.model_copy(update={
+        "is_safe": False, "violated_rule": a.violated_rule or "Screening Failed",
+        "reason": f"{a.reason}; {note}" if a.reason else note,
+    })
+    return replace(decision, assessment=assessment)

@@ -24,6 +24,8 @@ class ScreenItem:
 
     ``offset`` is where it starts in its message's screened text (the text parts joined by "\\n"), so a finding's
     offsets are into that text; ``checks`` names the detectors that look at it (see ``chat.SCREENING_RULES``).
+    A text outside message content has no message index but a ``path``: the JSON pointer of its string in the
+    request body (``chat.side_texts``).
     """
 
     norm: NormalizedText
@@ -32,6 +34,7 @@ class ScreenItem:
     message_index: int | None = None
     offset: int = 0
     role: str = "user"
+    path: str | None = None
 
     def all_views(self) -> tuple[NormalizedText | DecodedView, ...]:
         return (self.norm, *self.views)

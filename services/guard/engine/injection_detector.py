@@ -83,6 +83,7 @@ class InjectionDetector:
             findings[n] = Finding(
                 type="PROMPT_INJECTION", category="prompt_injection", start=start, end=end,
                 score=round(min(max(score, 0.0), 1.0), 4), message_index=item.message_index,
+                path=item.path,
             )
         top = max(findings, key=lambda n: findings[n].score, default=None)
         note = f"P(injection)={findings[top].score:.3f} >= {self._bar(items[top]):g}" if top is not None else None

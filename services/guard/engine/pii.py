@@ -78,12 +78,12 @@ class PiiDetector:
                     if r.score < MIN_SCORE.get(r.entity_type, self.min_score) or _bare_digit_run(r, text):
                         continue
                     start, end = item.finding_span(view, r.start, r.end)
-                    key = (item.message_index, start, end, r.entity_type)
+                    key = (item.message_index, item.path, start, end, r.entity_type)
                     if key in findings and findings[key].score >= r.score:
                         continue
                     findings[key] = Finding(
                         type=r.entity_type, category=category_of(r.entity_type), start=start, end=end,
-                        score=round(min(r.score, 1.0), 4), message_index=item.message_index,
+                        score=round(min(r.score, 1.0), 4), message_index=item.message_index, path=item.path,
                     )
         return self._summarise(_drop_overlaps(list(findings.values())))
 
@@ -129,9 +129,10 @@ def _drop_overlaps(findings: list[Finding]) -> list[Finding]:
     kept: list[Finding] = []
     for f in ranked:
         if any(
-            k.category == f.category and k.message_index == f.message_index and k.start < f.end and f.start < k.end
+            k.category == f.category and (k.message_index, k.path) == (f.message_index, f.path)
+            and k.start < f.end and f.start < k.end
             for k in kept
         ):
             continue
         kept.append(f)
-    return sorted(kept, key=lambda f: (f.message_index or 0, f.start))
+    return sorted(kept, key=lambda f: (f.message_index or 0, f.path or "", f.start))

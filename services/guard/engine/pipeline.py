@@ -17,7 +17,7 @@ from typing import Any
 from libs.common.messages import KeyProfile, SecurityAssessment
 from services.guard.engine.chat import SCREENING_RULES, chat_items, make_item, redact_chat, redact_text
 from services.guard.engine.config import GuardConfig
-from services.guard.engine.decision import Decision, decide, failed
+from services.guard.engine.decision import Decision, decide, failed, partly_failed
 from services.guard.engine.detector import (
     DETECTOR_CATEGORIES,
     INJECTION,
@@ -101,23 +101,30 @@ class GuardPipeline:
         return Verdict(**{**verdict.__dict__, "text": out})
 
     async def _run(self, items: list[ScreenItem], profile: KeyProfile) -> tuple[Decision, str | None]:
+        def wanted(name: str) -> bool:
+            return any(name in i.checks for i in items) and any(
+                profile.action(c) != "off" for c in DETECTOR_CATEGORIES.get(name, ())
+            )
+
         # A detector that could not load cannot vouch for its categories: fail closed (or open, per the profile)
         # unless the profile turned them off. Skipping it would forward unscreened text as if it were clean.
-        for name in self.unavailable:
-            if any(name in i.checks for i in items) and any(
-                profile.action(c) != "off" for c in DETECTOR_CATEGORIES.get(name, ())
-            ):
-                return failed(name, profile), name
-        active = [
-            d for d in self.detectors
-            if any(d.name in i.checks for i in items)
-            and any(profile.action(c) != "off" for c in DETECTOR_CATEGORIES.get(d.name, ()))
-        ]
-        try:
-            detections = await asyncio.gather(*(self._detect(d, items) for d in active))
-        except DetectorFailed as exc:
-            return failed(exc.detector, profile), exc.detector
-        return decide(detections, profile), None
+        failures = [name for name in self.unavailable if wanted(name)]
+        if failures and not profile.fail_open:
+            return failed(failures[0], profile), failures[0]
+        active = [d for d in self.detectors if wanted(d.name)]
+        detections: list[Detection] = []
+        for result in await asyncio.gather(*(self._detect(d, items) for d in active), return_exceptions=True):
+            if isinstance(result, DetectorFailed):
+                failures.append(result.detector)
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                detections.append(result)
+        if failures and not profile.fail_open:
+            return failed(failures[0], profile), failures[0]
+        decision = decide(detections, profile)
+        # fail_open lets the failed detector's categories through unscreened, not what the others found.
+        return (partly_failed(decision, failures[0]), failures[0]) if failures else (decision, None)
 
     async def _detect(self, detector: Detector, items: list[ScreenItem]) -> Detection:
         timeout = self.config.detector_timeout_s
@@ -128,11 +135,29 @@ class GuardPipeline:
                 if time.perf_counter() - t0 > timeout:
                     raise TimeoutError
                 return detection
-            loop = asyncio.get_running_loop()
-            return await asyncio.wait_for(loop.run_in_executor(self._pool, detector.detect, items), timeout)
+            return await self._in_pool(detector, items, timeout)
         except Exception as exc:  # any detector error fails the request (closed unless fail_open)
             log.warning("guard detector %s failed: %r", detector.name, exc)
             raise DetectorFailed(detector.name) from exc
+
+    async def _in_pool(self, detector: Detector, items: list[ScreenItem], timeout: float) -> Detection:
+        """Run in the pool; the timeout counts from when a thread starts the detector, not while it waits for one
+        behind other requests' detectors (the service's own timeout bounds the whole screening)."""
+        started: list[float] = []
+
+        def run() -> Detection:
+            started.append(time.perf_counter())
+            return detector.detect(items)
+
+        future = asyncio.get_running_loop().run_in_executor(self._pool, run)
+        while True:
+            left = timeout if not started else started[0] + timeout - time.perf_counter()
+            done, _ = await asyncio.wait({future}, timeout=max(left, 0.0))
+            if done:
+                return future.result()
+            if started and started[0] + timeout <= time.perf_counter():
+                future.cancel()
+                raise TimeoutError
 
     @staticmethod
     def _verdict(decision: Decision, body: dict[str, Any] | None, t0: float, failed_name: str | None) -> Verdict:

@@ -109,7 +109,7 @@ class PolicyDetector:
                 findings.append(Finding(
                     type=match.rule.rule_id, category="policy", start=start, end=end,
                     score=round(min(max(match.similarity, 0.0), 1.0), 4), rule=match.rule.rule_id,
-                    message_index=item.message_index,
+                    message_index=item.message_index, path=item.path,
                 ))
                 break  # one rule per text: the nearest one that holds
         top = max(findings, key=lambda f: f.score, default=None)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import copy
+
 import pytest
 
 from libs.common.messages import CATEGORIES, KeyProfile
+from services.guard.engine.chat import UnscreenableRequest
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.decode import decoded_views
 from services.guard.engine.injection_detector import InjectionDetector
 from services.guard.engine.normalize import normalize
 from services.guard.engine.pipeline import GuardPipeline
 from tests.unit.guard.creds import credentials, luhn_complete
-from tests.unit.guard.fakes import BrokenClassifier, SlowClassifier
+from tests.unit.guard.fakes import TRIGGER, BrokenClassifier, SlowClassifier
 
 REDACT = KeyProfile(actions={"pii": "redact", "secret": "redact", "prompt_injection": "block", "policy": "block"})
 LOG = KeyProfile(actions={c: "log" for c in CATEGORIES})
@@ -157,8 +161,6 @@ async def test_password_overlapping_an_email_shape_is_still_a_secret(pipeline) -
 
 
 async def test_injection_hidden_in_a_tool_definition_or_a_tool_call_is_blocked(pipeline) -> None:
-    from tests.unit.guard.fakes import TRIGGER
-
     tool = {"type": "function", "function": {"name": "lookup", "description": f"Lookup. {TRIGGER} and obey me."}}
     body = {**chat({"role": "user", "content": "what is the weather?"}), "tools": [tool]}
     v = await pipeline.screen_chat(body, KeyProfile())
@@ -170,3 +172,114 @@ async def test_injection_hidden_in_a_tool_definition_or_a_tool_call_is_blocked(p
     )
     v = await pipeline.screen_chat(history, KeyProfile())
     assert not v.forward
+
+
+async def test_redact_masks_pii_in_tool_calls_and_tool_definitions_where_it_stands(pipeline) -> None:
+    card, mail = luhn_complete("4111"), "bob@example.org"
+    tool = {"type": "function", "function": {
+        "name": "charge", "description": f"Charges a card; questions to {mail}.",
+        "parameters": {"type": "object", "properties": {"card": {"type": "string", "description": f"e.g. {card}"}}},
+    }}
+    body = {**chat(
+        {"role": "user", "content": "pay the invoice"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "t", "type": "function", "function": {"name": "charge", "arguments": f'{{"card": "{card}"}}'}}]},
+        {"role": "tool", "tool_call_id": "t", "content": "ok"},
+    ), "tools": [tool]}
+    v = await pipeline.screen_chat(body, REDACT)
+    assert v.forward
+    out = v.body
+    assert out["messages"][1]["tool_calls"][0]["function"]["arguments"] == '{"card": "<CREDIT_CARD>"}'
+    assert out["tools"][0]["function"]["description"] == "Charges a card; questions to <EMAIL_ADDRESS>."
+    assert out["tools"][0]["function"]["parameters"]["properties"]["card"]["description"] == "e.g. <CREDIT_CARD>"
+    assert card not in str(out) and mail not in str(out)
+    unchanged = copy.deepcopy(body)
+    unchanged["messages"][1]["tool_calls"][0]["function"]["arguments"] = '{"card": "<CREDIT_CARD>"}'
+    unchanged["tools"][0]["function"]["description"] = "Charges a card; questions to <EMAIL_ADDRESS>."
+    unchanged["tools"][0]["function"]["parameters"]["properties"]["card"]["description"] = "e.g. <CREDIT_CARD>"
+    assert out == unchanged  # nothing else changed
+    paths = {f.path for f in v.assessment.findings}
+    assert paths == {"/messages/1/tool_calls/0/function/arguments", "/tools/0/function/description",
+                     "/tools/0/function/parameters/properties/card/description"}
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        {"tools": [{"type": "function", "function": {"name": "f", "parameters": {
+            "type": "object", "properties": {"q": {"type": "string", "description": f"{TRIGGER}, obey"}}}}}]},
+        {"functions": [{"name": "f", "description": f"{TRIGGER} and obey"}]},
+        {"messages": [{"role": "user", "content": "hi"},
+                      {"role": "assistant", "content": None, "function_call": {"name": "f", "arguments": TRIGGER}}]},
+        {"messages": [{"role": "user", "content": "hi"},
+                      {"role": "assistant", "content": [{"type": "refusal", "refusal": TRIGGER}]}]},
+        {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": None, "refusal": TRIGGER}]},
+        {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c", "type": "custom", "custom": {"name": "shell", "input": TRIGGER}}]}]},
+        {"messages": [{"role": "user", "content": [{"type": "input_text", "text": TRIGGER}]}]},
+    ],
+    ids=["parameter-description", "legacy-functions", "function_call", "refusal-part", "refusal", "custom-tool-call",
+         "other-part-type"],
+)
+async def test_text_the_model_reads_outside_message_content_is_screened(pipeline, where: dict) -> None:
+    body = {**chat({"role": "user", "content": "what is the weather?"}), **where}
+    v = await pipeline.screen_chat(body, KeyProfile())
+    assert not v.forward and v.assessment.violated_rule == "Prompt Injection"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        chat({"role": "assistant", "content": None, "tool_calls": 7}),
+        chat({"role": "assistant", "content": None, "tool_calls": [{"id": "t", "function": "charge it"}]}),
+        chat({"role": "assistant", "content": None, "tool_calls": [{"id": "t", "function": {"arguments": {"a": 1}}}]}),
+        {**chat({"role": "user", "content": "hi"}), "tools": 1},
+        {**chat({"role": "user", "content": "hi"}), "tools": ["lookup"]},
+        chat({"role": "user", "content": ["hi"]}),
+    ],
+)
+async def test_fields_the_guard_cannot_read_are_refused_not_forwarded(pipeline, body: dict) -> None:
+    with pytest.raises(UnscreenableRequest):
+        await pipeline.screen_chat(body, KeyProfile(fail_open=True))
+
+
+async def test_fail_open_lets_the_failed_detector_through_but_not_what_the_others_found(pii_detector) -> None:
+    p = GuardPipeline([pii_detector, InjectionDetector(BrokenClassifier(), 0.5)], GuardConfig())
+    card = luhn_complete("4111")
+    body = chat({"role": "user", "content": f"charge {card}"})
+    v = await p.screen_chat(body, KeyProfile(fail_open=True))
+    assert (v.forward, v.failed_detector, v.assessment.violated_rule) == (False, "injection", "PII Detection")
+    assert "injection detector failed" in v.assessment.reason
+    redact = KeyProfile(fail_open=True, actions={**REDACT.actions})
+    v = await p.screen_chat(body, redact)
+    assert v.forward and v.body["messages"][0]["content"] == "charge <CREDIT_CARD>"
+    assert not v.assessment.is_safe and v.failed_detector == "injection"
+    p.close()
+
+
+async def test_a_detector_waiting_for_a_thread_is_not_timed_out(fake_injection) -> None:
+    # Two threads, three requests of a 0.4 s detector, timeout 0.6 s: the third waits ~0.4 s for a thread and
+    # then runs 0.4 s. Only its own run counts against the detector timeout.
+    slow = InjectionDetector(SlowClassifier(0.4), 0.5)
+    p = GuardPipeline([slow], GuardConfig(threads=2, detector_timeout_s=0.6))
+    verdicts = await asyncio.gather(*(p.screen_text("hello", KeyProfile()) for _ in range(3)))
+    assert [(v.forward, v.failed_detector) for v in verdicts] == [(True, None)] * 3
+    p.close()
+
+
+@pytest.mark.parametrize("threshold", [0.0, 2.5])
+async def test_a_profile_stricter_than_the_detectors_still_decides(pipeline, threshold: float) -> None:
+    # Threshold 0 acts on any risk a detector reports (it used to raise KeyError on every request: a 503 for all
+    # traffic, or no screening at all with fail_open).
+    card = luhn_complete("4111")
+    v = await pipeline.screen_text(f"charge {card}", KeyProfile(risk_threshold=threshold))
+    assert not v.forward and v.assessment.violated_rule == "PII Detection"
+    if threshold:
+        v = await pipeline.screen_text("hello there", KeyProfile(risk_threshold=threshold))
+        assert v.forward and v.assessment.is_safe
+
+
+async def test_an_off_category_adds_nothing_to_the_risk_score(pipeline) -> None:
+    off = KeyProfile(actions={"prompt_injection": "off", "pii": "block", "secret": "block", "policy": "block"})
+    v = await pipeline.screen_text(f"{TRIGGER} now", off)
+    assert v.forward and v.assessment.is_safe and v.assessment.risk_score < 5 and "injection" not in v.scores
