@@ -8,6 +8,7 @@ surrounding text (``password=<PASSWORD>``).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,12 +62,17 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p("API_KEY", "gitlab", r"\bglpat-[A-Za-z0-9_\-]{20,}", ("glpat-",)),
     _p("API_KEY", "slack", r"\bxox[baprs]-[A-Za-z0-9\-]{10,}", ("xox",)),
     _p("API_KEY", "stripe", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b", ("k_live_", "k_test_")),
-    _p("API_KEY", "jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{10,}", ("eyJ",)),
+    # Not \b: it holds after every "-" too, and "eyJ-eyJ-..." then cost quadratic time (100,000 chars: ~3 s).
+    _p("API_KEY", "jwt", r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{10,}",
+       ("eyJ",)),
     _p(
         "PRIVATE_KEY",
         "pem_private_key",
+        # The block ends at its END line; the body is not searched past the next BEGIN/END line, so each BEGIN
+        # reads only its own block (a lazy scan to the END read to the end of the text from every BEGIN: quadratic).
         r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
-        r"(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,\-]*)",
+        r"(?:(?:(?!-----(?:BEGIN|END) )[\s\S])*-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+        r"|[A-Za-z0-9+/=\s:,\-]*)",
         ("PRIVATE KEY",),
         score=1.0,
     ),
@@ -133,9 +139,10 @@ class CredentialRecognizer(LocalRecognizer):
                 results.append(self._result(p.entity, p.name, m.start(p.group), m.end(p.group), p.score))
         if (not entities or "API_KEY" in entities) and ("AKIA" in text or "ASIA" in text) and (
                 ids := list(_AWS_ID.finditer(text))):
+            starts = [i.start() for i in ids]
             for m in _AWS_SECRET.finditer(text):
-                near = any(abs(m.start() - i.start()) <= _AWS_NEAR for i in ids)
-                if near and _mixed(m.group()):
+                k = bisect.bisect_left(starts, m.start() - _AWS_NEAR)  # the first id not too far before it
+                if k < len(starts) and starts[k] <= m.start() + _AWS_NEAR and _mixed(m.group()):
                     results.append(self._result("API_KEY", "aws_secret_near_key_id", m.start(), m.end(), 0.9))
         return results
 

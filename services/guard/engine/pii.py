@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import threading
 from collections.abc import Iterator, Sequence
@@ -122,17 +123,21 @@ def _bare_digit_run(result, text: str) -> bool:
 
 
 def _drop_overlaps(findings: list[Finding]) -> list[Finding]:
-    """Where spans of one message and one category overlap (a card number is also a bank-number candidate), keep
+    """Where spans of one text and one category overlap (a card number is also a bank-number candidate), keep
     the surest, then the worst. Across categories both stay: a password inside a connection string that also
-    looks like an email is still a secret, whatever the profile does with PII."""
+    looks like an email is still a secret, whatever the profile does with PII. O(n log n): a text of 100,000
+    characters of e-mail addresses has 14,000 findings (it took ~60 s when each was checked against all kept)."""
     ranked = sorted(findings, key=lambda f: (-f.score, -SEVERITY.get(f.type, 6.0), f.start))
     kept: list[Finding] = []
+    # Per text and category, the kept spans never overlap, so sorted by start their ends are sorted too: a new
+    # span overlaps a kept one only if it overlaps the last kept span starting before its end.
+    spans: dict[tuple, tuple[list[int], list[int]]] = {}
     for f in ranked:
-        if any(
-            k.category == f.category and (k.message_index, k.path) == (f.message_index, f.path)
-            and k.start < f.end and f.start < k.end
-            for k in kept
-        ):
+        starts, ends = spans.setdefault((f.message_index, f.path, f.category), ([], []))
+        k = bisect.bisect_left(starts, f.end)
+        if k and ends[k - 1] > f.start:
             continue
+        starts.insert(k, f.start)
+        ends.insert(k, f.end)
         kept.append(f)
     return sorted(kept, key=lambda f: (f.message_index or 0, f.path or "", f.start))
