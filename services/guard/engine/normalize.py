@@ -1,7 +1,8 @@
 """Text normalisation before every detector, with a map back to offsets in the original text.
 
-Steps, per character: Unicode NFKC (fullwidth and compatibility forms fold to ASCII), zero-width and bidi control
-characters removed; then, per word, common Cyrillic/Greek look-alikes folded to Latin where they disguise Latin
+Steps, per character: Unicode NFKC (fullwidth and compatibility forms fold to ASCII), default-ignorable characters
+(zero-width, bidi controls, variation selectors, fillers) removed and tag characters read as the ASCII they
+mirror; then, per word, common Cyrillic/Greek look-alikes folded to Latin where they disguise Latin
 text: in a word that also has Latin letters ("іgnоrе"), in a word made only of look-alikes that folds to an English
 word ("ѕуѕтем"), or in any look-alike-only word ("аll") on a line that is not Cyrillic/Greek prose. Russian or
 Greek prose is left as written ("все" stays "все", not "bce"), so the detectors read the language it is in.
@@ -18,11 +19,18 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-# Zero-width and bidi controls: invisible, used to split trigger words ("ig\u200bnore") or reorder text.
-_INVISIBLE = frozenset(
-    "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
-    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
+# Unicode's default-ignorable code points (DerivedCoreProperties.txt): zero-width and bidi controls, variation
+# selectors, fillers, tags. Invisible, used to split trigger words and secrets ("ig\u200bnore", a key with U+FE0F
+# inside) or reorder text: removed.
+_IGNORABLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
+    (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
 )
+# Except the tag characters that mirror printable ASCII (U+E0020-E007E): text written in them is invisible to a
+# person but read by models ("ASCII smuggling"), so it is folded back to the ASCII it spells, for the detectors.
+_TAGS = range(0xE0020, 0xE007F)
+_INVISIBLE = frozenset(chr(c) for a, b in _IGNORABLE_RANGES for c in range(a, b + 1) if c not in _TAGS)
 
 # Look-alikes that NFKC leaves alone (a subset of Unicode's confusables.txt, the letters seen in practice).
 _CONFUSABLES = {
@@ -43,7 +51,10 @@ _CONFUSABLES = {
 
 
 # A character the per-character pass would drop or might fold.
-_FOLDABLE = re.compile("[" + re.escape("".join(sorted(_INVISIBLE | set(_CONFUSABLES)))) + "]")
+_FOLDABLE = re.compile(
+    "[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in _IGNORABLE_RANGES)
+    + re.escape("".join(sorted(_CONFUSABLES))) + "]"
+)
 _WORD = re.compile(r"[^\W\d_]+")
 _LINE = re.compile(r"[^\n]+")
 _VOCAB = Path(__file__).resolve().parents[1] / "models" / "injection" / "tokenizer.json"
@@ -129,6 +140,8 @@ def normalize(text: str) -> NormalizedText:
             continue
         if ord(ch) < 128:
             folded = ch
+        elif ord(ch) in _TAGS:
+            folded = chr(ord(ch) - 0xE0000)
         else:
             folded = "".join(c for c in unicodedata.normalize("NFKC", ch) if c not in _INVISIBLE)
             look_alikes = look_alikes or any(c in _CONFUSABLES for c in folded)
