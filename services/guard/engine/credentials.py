@@ -9,11 +9,14 @@ surrounding text (``password=<PASSWORD>``).
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+
+from services.guard.engine.normalize import vocabulary_words
 
 SECRET_ENTITIES = ("API_KEY", "PRIVATE_KEY", "PASSWORD")
 
@@ -47,10 +50,24 @@ class CredentialPattern:
         return not self.hints or any(h in haystack for h in self.hints)
 
 
+def _not_a_word(token: str) -> bool:
+    """Not a plain English word: "The password is required" states no password."""
+    return _not_placeholder(token) and not (token.isalpha() and token.lower() in _english())
+
+
+@functools.cache
+def _english() -> frozenset[str]:
+    return frozenset(vocabulary_words())
+
+
 def _p(entity: str, name: str, regex: str, hints: tuple[str, ...], score: float = 0.95, group: int = 0,
        valid=None, flags: int = 0) -> CredentialPattern:
-    return CredentialPattern(entity, name, re.compile(regex, flags), score, group, valid, hints)
+    # ASCII: a key glued to Chinese or Japanese text ("密钥是AKIA...。") has no \b before it in Unicode, where
+    # CJK characters are word characters. The text is NFKC-normalised first, so folding is done by then.
+    return CredentialPattern(entity, name, re.compile(regex, flags | re.ASCII), score, group, valid, hints)
 
+
+_PASSWORD_KEY = r"(?:\b|(?<=_))(?:password|passwd|passphrase|pwd|pass|db_pass|secret|client_secret)\b"  # noqa: S105 (a regex, not a password)
 
 CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p("API_KEY", "anthropic", r"\bsk-ant-[A-Za-z0-9_\-]{20,}", ("sk-ant-",)),
@@ -60,7 +77,8 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p("API_KEY", "github", r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
     _p("API_KEY", "github_pat", r"\bgithub_pat_[A-Za-z0-9_]{22,}\b", ("github_pat_",)),
     _p("API_KEY", "gitlab", r"\bglpat-[A-Za-z0-9_\-]{20,}", ("glpat-",)),
-    _p("API_KEY", "slack", r"\bxox[baprs]-[A-Za-z0-9\-]{10,}", ("xox",)),
+    _p("API_KEY", "slack", r"\b(?:xox[baprse]|xapp)-[A-Za-z0-9\-]{10,}", ("xox", "xapp-")),
+    _p("API_KEY", "slack_webhook", r"\bhttps://hooks\.slack\.com/services/[A-Za-z0-9/]{20,}", ("hooks.slack.com",)),
     _p("API_KEY", "stripe", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b", ("k_live_", "k_test_")),
     # Not \b: it holds after every "-" too, and "eyJ-eyJ-..." then cost quadratic time (100,000 chars: ~3 s).
     _p("API_KEY", "jwt", r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{10,}",
@@ -79,21 +97,34 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p(
         "PASSWORD",
         "connection_string",
-        r"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@]+:([^\s@/]{3,})@[^\s/]+",
+        # The password runs to the last "@" before the host: an unencoded "@" in it is common ("P@ssw0rd").
+        r"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@]+:([^\s/]{3,})@[^\s/@]+",
         ("://",),
         score=0.9,
         group=1,
         valid=_not_placeholder,
     ),
+    # Assigned (=, =>, or a quoted value): whatever the value. Stated (": " or " is ", unquoted): not a plain
+    # word, so prose about passwords ("The password is required", "password: always") is not a secret. The key
+    # may end a longer name (DB_PASSWORD, api_secret).
     _p(
         "PASSWORD",
         "password_assignment",
-        r"\b(?:password|passwd|passphrase|pwd|pass|db_pass|secret|client_secret)\b[\"']?\s*(?:[:=]|=>|\bis\b)\s*"
-        r"[\"']?([^\s\"'&;,]{4,})",
+        _PASSWORD_KEY + r"[\"']?\s*(?:=>?|:\s*[\"'])\s*[\"']?([^\s\"'&;,]{4,})",
         ("pass", "pwd", "secret"),
         score=0.85,
         group=1,
         valid=_not_placeholder,
+        flags=re.I,
+    ),
+    _p(
+        "PASSWORD",
+        "password_stated",
+        _PASSWORD_KEY + r"[\"']?\s*(?::|\bis\b)\s*([^\s\"'&;,]{4,})",
+        ("pass", "pwd", "secret"),
+        score=0.85,
+        group=1,
+        valid=_not_a_word,
         flags=re.I,
     ),
     _p(
@@ -110,7 +141,7 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
 
 # An AWS secret key has no prefix: a 40-character base64 token counts only near an access key id.
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
-_AWS_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
+_AWS_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", re.ASCII)
 _AWS_NEAR = 200
 
 

@@ -108,9 +108,12 @@ _HEXISH = frozenset("0123456789abcdefABCDEF-")
 
 
 def _bare_digit_run(result, text: str) -> bool:
-    """A "phone number" that is 11+ bare digits (an id, an account or card number) or part of a UUID/hash."""
+    """A "phone number" that is 11+ bare digits (an id, an account or card number), part of a UUID/hash, or right
+    after a "/" (a user agent's version, Chrome/95.0.4638.69, or a path)."""
     if result.entity_type != "PHONE_NUMBER":
         return False
+    if result.start and text[result.start - 1] == "/":
+        return True
     value = text[result.start:result.end]
     if value.isdigit() and len(value) >= 11:
         return True

@@ -44,6 +44,12 @@ def test_private_key_block_is_found_whole() -> None:
         ('{"password": "hunter2hunter"}', "hunter2hunter"),
         ("DATABASE_URL=postgres://app:Zq9xv7LmPw@db.internal:5432/prod", "Zq9xv7LmPw"),
         ("mongodb+srv://admin:n0tS0Secret@cluster0.example.net/test", "n0tS0Secret"),
+        ("mysql://app_user:P@ssw0rd2024@10.0.0.5:5432/shop", "P@ssw0rd2024"),  # an unencoded "@" in it
+        ("DB_PASSWORD=correct-horse-battery", "correct-horse-battery"),  # the key ends a longer name
+        ("MYSQL_ROOT_PASSWORD: 'dragon'", "dragon"),
+        ("api_secret = 'abcd1234'", "abcd1234"),
+        ("the password is hunter2", "hunter2"),
+        ("password=dragon", "dragon"),  # assigned: a plain word is a password too
     ],
 )
 def test_passwords_in_assignments_and_connection_strings(text: str, password: str) -> None:
@@ -60,7 +66,26 @@ def test_passwords_in_assignments_and_connection_strings(text: str, password: st
         "password = os.environ['DB_PASSWORD']",
         "we use scikit-learn and sk-learn style pipelines",
         "sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        # Prose about passwords states none.
+        "The password is required for login.",
+        "Your password is incorrect, try again",
+        "password: always",
+        "require_password: never",
     ],
 )
 def test_look_alikes_are_not_credentials(text: str) -> None:
     assert found(text) == []
+
+
+@pytest.mark.parametrize("name", sorted(CREDS))
+def test_a_credential_glued_to_chinese_text_is_found(name: str) -> None:
+    # Unicode \b sees no boundary between CJK characters and a key: "我的密钥是AKIA...。" was missed.
+    value, entity = CREDS[name]
+    assert (entity, value) in found(f"我的密钥是{value}。谢谢")
+
+
+@pytest.mark.parametrize("value", ["xapp-1-A0123456789-5255075214119-abcdef0123456789",
+                                   "xoxe-1-My0xLTEtMTIzNDU2Nzg5MDEtNDU2Nzg5",
+                                   "https://hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnopqrstuvwx"])
+def test_slack_app_tokens_refresh_tokens_and_webhooks_are_keys(value: str) -> None:
+    assert ("API_KEY", value) in found(f"slack: {value} ok")

@@ -36,6 +36,10 @@ def test_luhn_valid_cards_of_every_scheme_are_found(pii_detector, prefix: str, l
         ("my ssn is 853-37-1694", "US_SSN", "853-37-1694"),
         ("server at 41.173.96.26", "IP_ADDRESS", "41.173.96.26"),
         ("call my phone 780-999-2181", "PHONE_NUMBER", "780-999-2181"),
+        ("SSN 853371694 on file", "US_SSN", "853371694"),  # nine bare digits next to "SSN"
+        ("social security no. 219099999", "US_SSN", "219099999"),
+        ("phone: 4155552671", "PHONE_NUMBER", "4155552671"),
+        ("appelez le 01 42 68 53 00", "PHONE_NUMBER", "01 42 68 53 00"),
     ],
 )
 def test_structured_pii_is_found(pii_detector, text: str, entity: str, value: str) -> None:
@@ -55,6 +59,18 @@ def _luhn_invalid() -> str:
 )
 def test_luhn_invalid_numbers_uuids_and_git_hashes_give_no_findings(pii_detector, value: str) -> None:
     assert types_in(pii_detector, f"see {value} in the log") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see 438220d94a1f556d6a67965591999127b13c1512 in the log",  # 14 Luhn-valid digits inside a git hash
+        "order 853371694 shipped",  # nine bare digits with no SSN context
+        "Mozilla/5.0 (X11; Linux x86_64) Chrome/95.0.4638.69 Safari/537.36",
+    ],
+)
+def test_ids_hashes_and_versions_are_not_pii(pii_detector, text: str) -> None:
+    assert types_in(pii_detector, text) == []
 
 
 def test_email_check_is_offline_and_fast(pii_detector) -> None:
