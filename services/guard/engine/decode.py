@@ -14,8 +14,23 @@ from dataclasses import dataclass
 
 from services.guard.engine.normalize import NormalizedText, normalize
 
-_BASE64 = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}")
-_HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}(?:\s|\\x|0x)?){8,}")
+# A run of base64 (standard or URL-safe), or lines of it: encoders wrap at 64 or 76 characters, and a line that
+# does not start on a 4-character boundary decodes to garbage alone. A continuation line must be base64 whole.
+_BASE64 = re.compile(
+    r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}(?:[ \t]*\r?\n[ \t]*[A-Za-z0-9+/_-]{2,}={0,2}(?=[ \t]*(?:\r?\n|$)))*"
+    r"={0,2}",
+    re.M,
+)
+# Byte pairs, each optionally followed by up to two separators (space, comma, colon, semicolon, dash) and a
+# 0x or \x prefix: "69676e", "69 67 6e", "0x69, 0x67", "\x69\x67", "69:67:6e". Not starting inside a word
+# ("see 69 67..." used to start at the "ee" and fail to decode), except right after a 0x or \x prefix.
+_HEX = re.compile(
+    r"(?:(?<![0-9A-Za-z])|(?<=0x)|(?<=0X)|(?<=\\x))(?:[0-9A-Fa-f]{2}(?:[\s,:;\-]{0,2}(?:\\x|0[xX])?)?){8,}"
+)
+_SEPARATORS = re.compile(r"[\s,:;\-]|\\x|0[xX]")
+_TRAILING = " \t\r\n,:;-"
+# rot13 is judged per stretch too, so that ordinary English around it does not hide it.
+_STRETCH = re.compile(r"[^.!?:;\n]+")
 # Words are whole runs of letters, accented ones included. With [a-z]+, Polish, Turkish or Vietnamese came apart
 # into short fragments ("viết" -> "vi", "t"), whose rot13 is often a common word ("n" -> "a", "na" -> "an", "gb"
 # -> "to"): half of 1,000-character mixes of such requests got a rot13 "decoding", gibberish that the classifier
@@ -56,7 +71,7 @@ def _readable(raw: bytes) -> str | None:
 
 
 def _b64(span: str) -> bytes | None:
-    s = span.rstrip("=")
+    s = re.sub(r"\s", "", span).rstrip("=")
     s += "=" * (-len(s) % 4)
     try:
         if "-" in s or "_" in s:
@@ -67,7 +82,9 @@ def _b64(span: str) -> bytes | None:
 
 
 def _hex(span: str) -> bytes | None:
-    digits = re.sub(r"\s|\\x|0x", "", span)
+    digits = _SEPARATORS.sub("", span)
+    if digits.isdigit():  # a card or account number, not hex: text in hex has letters ("ignore" is 69 67 6e...)
+        return None
     try:
         return bytes.fromhex(digits)
     except ValueError:
@@ -78,22 +95,50 @@ def _common_words(text: str) -> int:
     return sum(w in _COMMON for w in _WORD.findall(text.lower()))
 
 
+def _rot13(text: str) -> str | None:
+    rot = codecs.decode(text, "rot13")
+    hits = _common_words(rot)
+    return rot if hits >= 3 and hits > 2 * _common_words(text) else None
+
+
 def decoded_views(norm: NormalizedText, limit: int = 4) -> list[DecodedView]:
-    """Decoded views of ``norm.text`` with offsets in ``norm.original``."""
-    views: list[DecodedView] = []
+    """Decoded views of ``norm.text`` with offsets in ``norm.original``.
+
+    Every encoded span is decoded; past ``limit - 1`` views the rest are joined into the last one (its span covers
+    theirs), so harmless encoded text placed first cannot use up the views and hide an attack encoded after it.
+    """
+    if limit <= 0:
+        return []
+    found: list[tuple[str, int, int, str]] = []  # (encoding, start, end in norm.text, decoded)
     text = norm.text
     for pattern, decode, name in ((_BASE64, _b64, "base64"), (_HEX, _hex, "hex")):
         for m in pattern.finditer(text):
-            if len(views) >= limit:
-                return views
-            raw = decode(m.group().strip())
+            span = m.group().rstrip(_TRAILING)
+            raw = decode(span)
             decoded = _readable(raw) if raw else None
+            if decoded is None and "\n" in span:  # lines that are not one encoding: the first alone
+                span = span[: span.index("\n")].rstrip()
+                raw = decode(span)
+                decoded = _readable(raw) if raw else None
             if decoded:
-                start, end = norm.to_original(m.start(), m.end())
-                views.append(DecodedView(name, start, end, normalize(decoded)))
-    if len(views) < limit and len(text) >= 12:
-        rot = codecs.decode(text, "rot13")
-        hits = _common_words(rot)
-        if hits >= 3 and hits > 2 * _common_words(text):
-            views.append(DecodedView("rot13", 0, len(norm.original), normalize(rot)))
+                found.append((name, m.start(), m.start() + len(span), decoded))
+    if len(text) >= 12:
+        rot = _rot13(text)
+        if rot is not None:
+            found.append(("rot13", 0, len(text), rot))
+        else:  # rot13 in a stretch of ordinary text
+            stretches = [m for m in _STRETCH.finditer(text) if _rot13(m.group())]
+            if stretches:
+                rot = " ".join(codecs.decode(m.group(), "rot13") for m in stretches)
+                found.append(("rot13", stretches[0].start(), stretches[-1].end(), rot))
+    views: list[DecodedView] = []
+    for i, (name, start, end, decoded) in enumerate(found):
+        if i == limit - 1 and len(found) > limit:
+            rest = found[i:]
+            name = "+".join(dict.fromkeys(r[0] for r in rest))
+            start, end = min(r[1] for r in rest), max(r[2] for r in rest)
+            decoded = "\n".join(r[3] for r in rest)
+        views.append(DecodedView(name, *norm.to_original(start, end), normalize(decoded)))
+        if len(views) == limit:
+            break
     return views
