@@ -45,6 +45,14 @@ UNSCREENED = SecurityAssessment(is_safe=True, reason="not screened: screening fa
 SCREENING_OFF = SecurityAssessment(is_safe=True, reason="not screened: every category is off for this key")
 
 
+def refused(request_id: str, exc: UnscreenableRequest) -> Failed:
+    """Bad input, not a screening failure: a 4xx, never forwarded (fail_open or not)."""
+    return Failed(request_id=request_id, error=ErrorInfo(
+        status=exc.status, message=f"Invalid request: {exc}.", type="invalid_request_error",
+        code="request_too_large" if exc.status == 413 else "invalid_request",
+    ))
+
+
 class Guard:
     def __init__(self, nc: Client, pipeline: Pipeline, audit: AuditPublisher | None, timeout: float) -> None:
         self._nc = nc
@@ -66,10 +74,9 @@ class Guard:
             verdict = await asyncio.wait_for(self._pipeline.screen_chat(req.body, req.profile), self._timeout)
             failure = verdict.failed_detector
         except UnscreenableRequest as exc:  # bad input, not a failure: never forwarded, even fail-open
-            await self._reply(inbox, Failed(request_id=req.request_id, error=ErrorInfo(
-                status=400, message=f"Invalid request: {exc}.", type="invalid_request_error", code="invalid_request",
-            )))
-            self._emit(req, "failed", "error", None, started, headers, status=400, detail="unscreenable")
+            failed = refused(req.request_id, exc)
+            await self._reply(inbox, failed)
+            self._emit(req, "failed", "error", None, started, headers, status=exc.status, detail=failed.error.code)
             return
         except Exception as exc:  # includes the timeout: screening did not finish
             verdict = None
@@ -110,12 +117,15 @@ class Guard:
         out_headers = telemetry.onward(headers, {subjects.REQUEST_ID_HEADER: req.request_id})
         await self._nc.publish(subjects.ROUTE_CHAT, route.model_dump_json().encode(), reply=inbox, headers=out_headers)
 
-    async def scan(self, req: ScanText) -> SecurityAssessment:
-        if req.text is not None:
-            verdict = await asyncio.wait_for(self._pipeline.screen_text(req.text, req.profile), self._timeout)
-        else:
-            body = {"messages": req.messages or []}
-            verdict = await asyncio.wait_for(self._pipeline.screen_chat(body, req.profile), self._timeout)
+    async def scan(self, req: ScanText) -> SecurityAssessment | Failed:
+        try:
+            if req.text is not None:
+                verdict = await asyncio.wait_for(self._pipeline.screen_text(req.text, req.profile), self._timeout)
+            else:
+                body = {"messages": req.messages or []}
+                verdict = await asyncio.wait_for(self._pipeline.screen_chat(body, req.profile), self._timeout)
+        except UnscreenableRequest as exc:
+            return refused(req.request_id, exc)
         return verdict.assessment
 
     async def screen_response(self, req: ScreenResponse) -> ResponseVerdict:

@@ -12,7 +12,7 @@ from faststream.nats import NatsMessage
 
 from libs.common import subjects
 from libs.common.bus import AuditPublisher, ensure_audit_stream, make_broker
-from libs.common.messages import ResponseVerdict, ScanText, ScreenChat, ScreenResponse, SecurityAssessment
+from libs.common.messages import Failed, ResponseVerdict, ScanText, ScreenChat, ScreenResponse, SecurityAssessment
 from libs.common.settings import Settings
 from services.guard.service import Guard, Pipeline
 
@@ -41,7 +41,7 @@ def build_app(
         await state["guard"].handle(request, msg.reply_to, msg.headers)
 
     @broker.subscriber(subjects.SCAN_TEXT, queue=subjects.GUARD_QUEUE)
-    async def scan_text(request: ScanText) -> SecurityAssessment:
+    async def scan_text(request: ScanText) -> SecurityAssessment | Failed:
         return await state["guard"].scan(request)
 
     @broker.subscriber(subjects.ping_subject("guard"), queue=subjects.GUARD_QUEUE)

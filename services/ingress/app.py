@@ -21,10 +21,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from libs.common import subjects
 from libs.common.errors import GatewayError, InvalidRequest, PayloadTooLarge, RateLimited, openai_error_body
-from libs.common.messages import KeyRecord, ScanText, SecurityAssessment, new_id
+from libs.common.messages import Failed, KeyRecord, ScanText, SecurityAssessment, new_id
 from libs.common.settings import Settings
 from services.ingress import auth
 from services.ingress.bootstrap import Ingress, start_ingress
+from services.ingress.chat import failed_error
 from services.ingress.schemas import ChatRequest, ScanRequest, parse
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,10 @@ def create_app(settings: Settings, ingress: Ingress | None = None) -> FastAPI:
         messages = [m.model_dump(exclude_none=True) for m in req.messages] if req.messages is not None else None
         msg = ScanText(request_id=new_id(), key_id=record.id, text=req.text, messages=messages, profile=record.profile)
         reply = await gw(request).request(subjects.SCAN_TEXT, msg.model_dump_json().encode(), settings.screen_timeout)
-        return SecurityAssessment.model_validate_json(reply).model_dump(mode="json")
+        answer = json.loads(reply)
+        if answer.get("kind") == "failed":  # the guard refused the input (too long, unreadable)
+            raise failed_error(Failed.model_validate(answer).error)
+        return SecurityAssessment.model_validate(answer).model_dump(mode="json")
 
     @app.get("/health")
     async def health() -> dict[str, str]:

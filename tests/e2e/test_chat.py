@@ -192,6 +192,19 @@ def test_malformed_body_gets_a_clear_4xx(
     assert fragment in error["message"]
 
 
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/scan"])
+def test_more_text_than_the_guard_screens_is_413_and_not_forwarded(gateway: Gateway, key: str, path: str) -> None:
+    # Under the 4 MB body limit, over the guard's 1,000,000 characters: refused at once, not timed out.
+    before = len(gateway.upstream.requests)
+    body = {"messages": [{"role": "user", "content": "word " * 200_001}]}
+    resp = httpx.post(f"{gateway.ingress_url}{path}", headers={"Authorization": f"Bearer {key}"}, json=body,
+                      timeout=30)
+    assert resp.status_code == 413, resp.text
+    error = resp.json()["error"]
+    assert error["code"] == "request_too_large" and "1,000,000" in error["message"]
+    assert len(gateway.upstream.requests) == before
+
+
 def test_oversized_body_is_413(gateway: Gateway, key: str) -> None:
     huge = "x" * (4 * 1024 * 1024 + 10)
     resp = httpx.post(

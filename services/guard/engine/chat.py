@@ -56,6 +56,15 @@ _NOT_TEXT = frozenset({"name", "type", "format", "pattern", "required", "strict"
 class UnscreenableRequest(ValueError):
     """A field the guard screens has a shape it cannot read: refuse the request rather than forward it unread."""
 
+    status = 400
+
+
+class TooLongToScreen(UnscreenableRequest):
+    """More text than the guard screens in one request (``GuardConfig.max_screened_chars``): refused, not forwarded
+    unread, and not left to time out while it holds a guard thread for seconds."""
+
+    status = 413
+
 
 def _text_parts(content: Any) -> Iterator[tuple[int | None, str, str]]:
     """(part index or None for string content, key of the text in the part, text) for each screened text."""
@@ -144,11 +153,12 @@ def make_item(text: str, checks: frozenset[str], message_index: int | None = Non
     return ScreenItem(norm, views, checks, message_index, offset, role, path)
 
 
-def chat_items(body: dict[str, Any], decode: bool = True, max_views: int = 4) -> list[ScreenItem]:
+def chat_items(body: dict[str, Any], decode: bool = True, max_views: int = 4,
+               max_chars: int | None = None) -> list[ScreenItem]:
     messages = body.get("messages")
     if not isinstance(messages, list):
         raise UnscreenableRequest("chat body has no messages list")
-    items: list[ScreenItem] = []
+    texts: list[tuple[str, frozenset[str], int | None, int, str, str | None]] = []
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
             raise UnscreenableRequest(f"message {index} is not an object")
@@ -157,12 +167,19 @@ def chat_items(body: dict[str, Any], decode: bool = True, max_views: int = 4) ->
         offset = 0
         for _, _, text in _text_parts(message.get("content")):
             if text:
-                items.append(make_item(text, checks, index, offset, role, decode, max_views))
+                texts.append((text, checks, index, offset, role, None))
             offset += len(text) + 1
     for path, text in side_texts(body):
         role = "tool_call" if path.startswith("/messages/") else "tool_definition"
-        items.append(make_item(text, SIDE_TEXT_CHECKS, None, 0, role, decode, max_views, path))
-    return items
+        texts.append((text, SIDE_TEXT_CHECKS, None, 0, role, path))
+    check_length(sum(len(t[0]) for t in texts), max_chars)
+    return [make_item(text, checks, index, offset, role, decode, max_views, path)
+            for text, checks, index, offset, role, path in texts]
+
+
+def check_length(chars: int, max_chars: int | None) -> None:
+    if max_chars is not None and chars > max_chars:
+        raise TooLongToScreen(f"{chars:,} characters of text to screen, over this gateway's limit of {max_chars:,}")
 
 
 def redact_text(text: str, findings: list[Finding], base: int = 0) -> str:
