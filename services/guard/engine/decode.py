@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import codecs
 import re
 from dataclasses import dataclass
@@ -21,12 +22,10 @@ _BASE64 = re.compile(
     r"={0,2}",
     re.M,
 )
-# Byte pairs, each optionally followed by up to two separators (space, comma, colon, semicolon, dash) and a
-# 0x or \x prefix: "69676e", "69 67 6e", "0x69, 0x67", "\x69\x67", "69:67:6e". Not starting inside a word
-# ("see 69 67..." used to start at the "ee" and fail to decode), except right after a 0x or \x prefix.
-_HEX = re.compile(
-    r"(?:(?<![0-9A-Za-z])|(?<=0x)|(?<=0X)|(?<=\\x))(?:[0-9A-Fa-f]{2}(?:[\s,:;\-]{0,2}(?:\\x|0[xX])?)?){8,}"
-)
+# Byte pairs, each with an optional 0x or \x prefix and up to two separators after it (space, comma, colon,
+# semicolon, dash): "69676e", "69 67 6e", "0x69, 0x67", "\x69\x67", "69:67:6e". Not starting inside a word
+# ("see 69 67..." used to start at the "ee" and fail to decode).
+_HEX = re.compile(r"(?<![0-9A-Za-z])(?:(?:0[xX]|\\x)?[0-9A-Fa-f]{2}[\s,:;\-]{0,2}){8,}")
 _SEPARATORS = re.compile(r"[\s,:;\-]|\\x|0[xX]")
 _TRAILING = " \t\r\n,:;-"
 # rot13 is judged per stretch too, so that ordinary English around it does not hide it.
@@ -35,11 +34,17 @@ _STRETCH = re.compile(r"[^.!?:;\n]+")
 # into short fragments ("viết" -> "vi", "t"), whose rot13 is often a common word ("n" -> "a", "na" -> "an", "gb"
 # -> "to"): half of 1,000-character mixes of such requests got a rot13 "decoding", gibberish that the classifier
 # read as an obfuscated attack (6-7 in 100 benign mixes flagged).
-_WORD = re.compile(r"[^\W\d_]+")
 # Frequent English words; rot13 text has almost none of them and its decoding has many.
 _COMMON = frozenset(
     "the a an and or to of in is are you your me my i it this that for with on be not all now ignore previous "
     "instructions what how tell system prompt do from as".split()
+)
+
+
+# One of them as a whole word (a whole run of letters) of lower-case text, found by the regex engine rather than
+# word by word (a third faster on 10,000 characters).
+_COMMON_WORD = re.compile(
+    r"(?<![^\W\d_])(?:" + "|".join(sorted(_COMMON, key=len, reverse=True)) + r")(?![^\W\d_])"
 )
 
 
@@ -91,14 +96,30 @@ def _hex(span: str) -> bytes | None:
         return None
 
 
-def _common_words(text: str) -> int:
-    return sum(w in _COMMON for w in _WORD.findall(text.lower()))
+def _common_positions(text: str) -> list[int]:
+    # (Lower-casing can lengthen a text, "İ" -> "i̇": positions after it shift by a character, which only moves a
+    # word across a stretch boundary in such texts.)
+    return [m.start() for m in _COMMON_WORD.finditer(text.lower())]
 
 
-def _rot13(text: str) -> str | None:
+def _rot13(text: str) -> tuple[str, int, int] | None:
+    """(decoding, start, end) of the rot13 in ``text``: all of it, or the stretches between sentence marks whose
+    decoding has at least three common words and twice as many as they have as written."""
     rot = codecs.decode(text, "rot13")
-    hits = _common_words(rot)
-    return rot if hits >= 3 and hits > 2 * _common_words(text) else None
+    hits = _common_positions(rot)
+    if len(hits) < 3:  # too few anywhere, so in every stretch
+        return None
+    plain = _common_positions(text)
+    if len(hits) > 2 * len(plain):
+        return rot, 0, len(text)
+
+    def count(positions: list[int], m: re.Match) -> int:
+        return bisect.bisect_left(positions, m.end()) - bisect.bisect_left(positions, m.start())
+
+    stretches = [m for m in _STRETCH.finditer(text) if (n := count(hits, m)) >= 3 and n > 2 * count(plain, m)]
+    if not stretches:
+        return None
+    return " ".join(rot[m.start() : m.end()] for m in stretches), stretches[0].start(), stretches[-1].end()
 
 
 def decoded_views(norm: NormalizedText, limit: int = 4) -> list[DecodedView]:
@@ -122,15 +143,8 @@ def decoded_views(norm: NormalizedText, limit: int = 4) -> list[DecodedView]:
                 decoded = _readable(raw) if raw else None
             if decoded:
                 found.append((name, m.start(), m.start() + len(span), decoded))
-    if len(text) >= 12:
-        rot = _rot13(text)
-        if rot is not None:
-            found.append(("rot13", 0, len(text), rot))
-        else:  # rot13 in a stretch of ordinary text
-            stretches = [m for m in _STRETCH.finditer(text) if _rot13(m.group())]
-            if stretches:
-                rot = " ".join(codecs.decode(m.group(), "rot13") for m in stretches)
-                found.append(("rot13", stretches[0].start(), stretches[-1].end(), rot))
+    if len(text) >= 12 and (rot := _rot13(text)) is not None:
+        found.append(("rot13", rot[1], rot[2], rot[0]))
     views: list[DecodedView] = []
     for i, (name, start, end, decoded) in enumerate(found):
         if i == limit - 1 and len(found) > limit:

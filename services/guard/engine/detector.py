@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -25,7 +26,8 @@ class ScreenItem:
     ``offset`` is where it starts in its message's screened text (the text parts joined by "\\n"), so a finding's
     offsets are into that text; ``checks`` names the detectors that look at it (see ``chat.SCREENING_RULES``).
     A text outside message content has no message index but a ``path``: the JSON pointer of its string in the
-    request body (``chat.side_texts``).
+    request body (``chat.side_texts``). A tool definition's strings are screened as one text joined by "\\n";
+    ``parts`` then holds each string's pointer and offset, and :meth:`locate` maps a span back to one of them.
     """
 
     norm: NormalizedText
@@ -35,6 +37,7 @@ class ScreenItem:
     offset: int = 0
     role: str = "user"
     path: str | None = None
+    parts: tuple[tuple[str, int], ...] = ()
 
     def all_views(self) -> tuple[NormalizedText | DecodedView, ...]:
         return (self.norm, *self.views)
@@ -42,6 +45,15 @@ class ScreenItem:
     def finding_span(self, view: NormalizedText | DecodedView, start: int, end: int) -> tuple[int, int]:
         s, e = view.to_original(start, end) if isinstance(view, NormalizedText) else (view.start, view.end)
         return s + self.offset, e + self.offset
+
+    def locate(self, start: int, end: int) -> tuple[int, int, str | None]:
+        """(start, end, path) of a span of this text: for joined strings, in the string where it starts."""
+        if not self.parts:
+            return start, end, self.path
+        k = max(bisect.bisect_right([offset for _, offset in self.parts], start) - 1, 0)
+        path, offset = self.parts[k]
+        stop = self.parts[k + 1][1] - 1 if k + 1 < len(self.parts) else len(self.norm.original)
+        return start - offset, max(min(end, stop), start) - offset, path
 
     @staticmethod
     def view_text(view: NormalizedText | DecodedView) -> str:

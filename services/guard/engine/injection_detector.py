@@ -72,18 +72,22 @@ class InjectionDetector:
         # Under its bar a text stays under 5 even after rounding (0.9988 against 0.999 would round up to 5.0).
         risk = max(threshold_risk(score, bar) if score >= bar else min(threshold_risk(score, bar), 4.99)
                    for score, bar in zip(scores, bars, strict=True))
-        findings: dict[int, Finding] = {}
+        spans: dict[int, tuple[int, int, float]] = {}  # per item: the union of its flagged views, best score
         for score, bar, (n, item, view, s, e) in zip(scores, bars, owners, strict=True):
             if score < bar:
                 continue
             start, end = item.finding_span(view, s, e)
-            prev = findings.get(n)
-            if prev is not None:
-                start, end, score = min(start, prev.start), max(end, prev.end), max(score, prev.score)
+            if n in spans:
+                prev = spans[n]
+                start, end, score = min(start, prev[0]), max(end, prev[1]), max(score, prev[2])
+            spans[n] = (start, end, score)
+        findings: dict[int, Finding] = {}
+        for n, (start, end, score) in spans.items():
+            item = items[n]
+            start, end, path = item.locate(start, end)
             findings[n] = Finding(
                 type="PROMPT_INJECTION", category="prompt_injection", start=start, end=end,
-                score=round(min(max(score, 0.0), 1.0), 4), message_index=item.message_index,
-                path=item.path,
+                score=round(min(max(score, 0.0), 1.0), 4), message_index=item.message_index, path=path,
             )
         top = max(findings, key=lambda n: findings[n].score, default=None)
         note = f"P(injection)={findings[top].score:.3f} >= {self._bar(items[top]):g}" if top is not None else None

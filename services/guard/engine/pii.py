@@ -78,13 +78,13 @@ class PiiDetector:
                 for r in self.analyzer.analyze(text, language="en", entities=self.entities):
                     if r.score < MIN_SCORE.get(r.entity_type, self.min_score) or _bare_digit_run(r, text):
                         continue
-                    start, end = item.finding_span(view, r.start, r.end)
-                    key = (item.message_index, item.path, start, end, r.entity_type)
+                    start, end, path = item.locate(*item.finding_span(view, r.start, r.end))
+                    key = (item.message_index, path, start, end, r.entity_type)
                     if key in findings and findings[key].score >= r.score:
                         continue
                     findings[key] = Finding(
                         type=r.entity_type, category=category_of(r.entity_type), start=start, end=end,
-                        score=round(min(r.score, 1.0), 4), message_index=item.message_index, path=item.path,
+                        score=round(min(r.score, 1.0), 4), message_index=item.message_index, path=path,
                     )
         return self._summarise(_drop_overlaps(list(findings.values())))
 

@@ -105,11 +105,11 @@ class PolicyDetector:
             for match in found:
                 if not self._violates(item.view_text(view)[s:e], match):  # the judge reads every script
                     continue
-                start, end = item.finding_span(view, s, e)
+                start, end, path = item.locate(*item.finding_span(view, s, e))
                 findings.append(Finding(
                     type=match.rule.rule_id, category="policy", start=start, end=end,
                     score=round(min(max(match.similarity, 0.0), 1.0), 4), rule=match.rule.rule_id,
-                    message_index=item.message_index, path=item.path,
+                    message_index=item.message_index, path=path,
                 ))
                 break  # one rule per text: the nearest one that holds
         top = max(findings, key=lambda f: f.score, default=None)
