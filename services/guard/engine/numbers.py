@@ -14,6 +14,9 @@ from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerRe
 
 # Not inside a longer run of digits or letters: 14 digits of a git hash are Luhn-valid 1 time in 10.
 _CANDIDATE = re.compile(r"(?<![\dA-Za-z-])\d(?:[ -]?\d){11,18}(?![\dA-Za-z-])")
+# How cards are written: one run, groups of four (the last shorter), or Amex/Diners' 4-6-5 and 4-6-4. An order id
+# grouped 3-7-7 is not a card, even when its 17 digits pass Luhn.
+_CARD_GROUPING = re.compile(r"\d+|\d{4}([ -])\d{4}(?:\1\d{4})*\1\d{1,4}|\d{4}([ -])\d{6}\2\d{4,5}")
 # (prefix range low, high, allowed lengths)
 _IIN: tuple[tuple[int, int, tuple[int, ...]], ...] = (
     (4, 4, (13, 16, 19)),  # Visa
@@ -68,7 +71,7 @@ class ChecksumNumberRecognizer(LocalRecognizer):
         if not entities or "CREDIT_CARD" in entities:
             for m in _CANDIDATE.finditer(text):
                 digits = re.sub(r"[ -]", "", m.group())
-                if known_scheme(digits) and luhn_ok(digits):
+                if _CARD_GROUPING.fullmatch(m.group()) and known_scheme(digits) and luhn_ok(digits):
                     out.append(self._result("CREDIT_CARD", m.start(), m.end(), 0.9))
         if not entities or "IBAN_CODE" in entities:
             for m in _IBAN.finditer(text):  # Presidio's IBAN recognizer wants upper case

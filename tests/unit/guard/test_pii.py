@@ -71,6 +71,10 @@ def test_luhn_invalid_numbers_uuids_and_git_hashes_give_no_findings(pii_detector
     [
         "see 438220d94a1f556d6a67965591999127b13c1512 in the log",  # 14 Luhn-valid digits inside a git hash
         "order 853371694 shipped",  # nine bare digits with no SSN context
+        # Order ids grouped 3-7-7: their 17 digits, or the last 14, pass Luhn 1 time in 10
+        "Your order 343-3188131-7206817 has shipped.",
+        "Your order 584-7502992-8162778 has shipped.",
+        "order 499-1254120-2074269",
         "Mozilla/5.0 (X11; Linux x86_64) Chrome/95.0.4638.69 Safari/537.36",
     ],
 )
