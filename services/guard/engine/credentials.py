@@ -67,7 +67,11 @@ def _p(entity: str, name: str, regex: str, hints: tuple[str, ...], score: float 
     return CredentialPattern(entity, name, re.compile(regex, flags | re.ASCII), score, group, valid, hints)
 
 
-_PASSWORD_KEY = r"(?:\b|(?<=_))(?:password|passwd|passphrase|pwd|pass|db_pass|secret|client_secret)\b"  # noqa: S105 (a regex, not a password)
+# The value: a quoted one up to its closing quote (a passphrase may hold spaces, "&", ";"); an unquoted one up to
+# whitespace, a quote, ";", "," or an "&" that starts the next query parameter ("pw=hunter2&user=bob"): an "&"
+# inside the password ("Tr0ub4dor&3") used to end it and leave the rest in the clear.
+_PASSWORD_VALUE = r"""((?<=")[^"\n]{4,}(?=")|(?<=')[^'\n]{4,}(?=')|(?:[^\s"'&;,]|&(?![A-Za-z_]\w*=)){4,})"""  # noqa: S105
+_PASSWORD_KEY = r"(?:\b|(?<=_))(?:password|passwd|passphrase|pwd|pass|db_pass|secret|client_secret)\b"  # noqa: S105 (regexes, not passwords)
 
 CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p("API_KEY", "anthropic", r"\bsk-ant-[A-Za-z0-9_\-]{20,}", ("sk-ant-",)),
@@ -110,7 +114,7 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p(
         "PASSWORD",
         "password_assignment",
-        _PASSWORD_KEY + r"[\"']?\s*(?:=>?|:\s*[\"'])\s*[\"']?([^\s\"'&;,]{4,})",
+        _PASSWORD_KEY + r"[\"']?\s*(?:=>?|:\s*(?=[\"']))\s*[\"']?" + _PASSWORD_VALUE,
         ("pass", "pwd", "secret"),
         score=0.85,
         group=1,
@@ -120,7 +124,7 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p(
         "PASSWORD",
         "password_stated",
-        _PASSWORD_KEY + r"[\"']?\s*(?::|\bis\b)\s*([^\s\"'&;,]{4,})",
+        _PASSWORD_KEY + r"[\"']?\s*(?::|\bis\b)\s*[\"']?" + _PASSWORD_VALUE,
         ("pass", "pwd", "secret"),
         score=0.85,
         group=1,

@@ -39,7 +39,10 @@ def test_private_key_block_is_found_whole() -> None:
 @pytest.mark.parametrize(
     ("text", "password"),
     [
-        ("password=Tr0ub4dor&3x", "Tr0ub4dor"),
+        ("password=Tr0ub4dor&3x", "Tr0ub4dor&3x"),  # an "&" inside the value, not a next parameter
+        ("https://x.example/login?password=hunter2x&user=bob", "hunter2x"),
+        ('"password": "Tr0ub4dor&3"', "Tr0ub4dor&3"),
+        ("passphrase: 'correct horse battery staple'", "correct horse battery staple"),
         ("pwd: s3cr3t-Value", "s3cr3t-Value"),
         ('{"password": "hunter2hunter"}', "hunter2hunter"),
         ("DATABASE_URL=postgres://app:Zq9xv7LmPw@db.internal:5432/prod", "Zq9xv7LmPw"),
@@ -49,6 +52,7 @@ def test_private_key_block_is_found_whole() -> None:
         ("MYSQL_ROOT_PASSWORD: 'dragon'", "dragon"),
         ("api_secret = 'abcd1234'", "abcd1234"),
         ("the password is hunter2", "hunter2"),
+        ('the password is "S3cret pass"', "S3cret pass"),
         ("password=dragon", "dragon"),  # assigned: a plain word is a password too
     ],
 )
