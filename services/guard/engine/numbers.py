@@ -58,6 +58,31 @@ def iban_ok(candidate: str) -> bool:
     return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
+# IBAN lengths per country (SWIFT's IBAN registry), to retry a candidate whose last group took a word.
+_IBAN_LENGTH = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29, "BY": 28,
+    "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18,
+    "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22,
+    "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20,
+    "LU": 20, "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15,
+    "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SC": 31, "SE": 24, "SI": 19,
+    "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+}
+
+
+def _iban_end(candidate: str) -> int:
+    """Length of the IBAN ``candidate`` starts with, or 0. The pattern's optional last group can take a short word
+    after the number ("be18503000646153 is mine"): then, group by group from the end, what is left must have its
+    country's length and a valid checksum (the length keeps a shortened candidate from passing mod 97 by chance)."""
+    if iban_ok(candidate):
+        return len(candidate)
+    while " " in candidate:
+        candidate = candidate.rsplit(" ", 1)[0]
+        if _IBAN_LENGTH.get(candidate[:2].upper()) == len(candidate.replace(" ", "")) and iban_ok(candidate):
+            return len(candidate)
+    return 0
+
+
 class ChecksumNumberRecognizer(LocalRecognizer):
     def __init__(self) -> None:
         super().__init__(supported_entities=["CREDIT_CARD", "IBAN_CODE"], name="ChecksumNumberRecognizer",
@@ -75,8 +100,9 @@ class ChecksumNumberRecognizer(LocalRecognizer):
                     out.append(self._result("CREDIT_CARD", m.start(), m.end(), 0.9))
         if not entities or "IBAN_CODE" in entities:
             for m in _IBAN.finditer(text):  # Presidio's IBAN recognizer wants upper case
-                if iban_ok(m.group()):
-                    out.append(self._result("IBAN_CODE", m.start(), m.end(), 0.9))
+                end = _iban_end(m.group())
+                if end:
+                    out.append(self._result("IBAN_CODE", m.start(), m.start() + end, 0.9))
         return out
 
     def _result(self, entity: str, start: int, end: int, score: float) -> RecognizerResult:

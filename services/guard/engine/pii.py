@@ -135,10 +135,11 @@ def _not_pii(result, text: str) -> bool:
 
 def _drop_overlaps(findings: list[Finding]) -> list[Finding]:
     """Where spans of one text and one category overlap (a card number is also a bank-number candidate), keep
-    the surest, then the worst. Across categories both stay: a password inside a connection string that also
+    the surest, then the longest (16 digits of a spaced IBAN also read as a card: the IBAN is masked whole), then
+    the worst. Across categories both stay: a password inside a connection string that also
     looks like an email is still a secret, whatever the profile does with PII. O(n log n): a text of 100,000
     characters of e-mail addresses has 14,000 findings (it took ~60 s when each was checked against all kept)."""
-    ranked = sorted(findings, key=lambda f: (-f.score, -SEVERITY.get(f.type, 6.0), f.start))
+    ranked = sorted(findings, key=lambda f: (-f.score, f.start - f.end, -SEVERITY.get(f.type, 6.0), f.start))
     kept: list[Finding] = []
     # Per text and category, the kept spans never overlap, so sorted by start their ends are sorted too: a new
     # span overlaps a kept one only if it overlaps the last kept span starting before its end.

@@ -31,6 +31,8 @@ def test_luhn_valid_cards_of_every_scheme_are_found(pii_detector, prefix: str, l
     ("text", "entity", "value"),
     [
         ("iban gb42nawi04454264788619 please", "IBAN_CODE", "gb42nawi04454264788619"),
+        ("be18503000646153 is what I have", "IBAN_CODE", "be18503000646153"),  # a short word after it
+        ("IBAN ES79 3702 1839 2944 1805 2864", "IBAN_CODE", "ES79 3702 1839 2944 1805 2864"),  # a card inside it
         ("IBAN DE89370400440532013000", "IBAN_CODE", "DE89370400440532013000"),
         ("reach me at jane.doe@example.co.uk", "EMAIL_ADDRESS", "jane.doe@example.co.uk"),
         ("my ssn is 853-37-1694", "US_SSN", "853-37-1694"),
