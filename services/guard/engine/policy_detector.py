@@ -10,7 +10,10 @@ bounded).
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -18,27 +21,60 @@ from libs.common.messages import Finding
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.detector import POLICY, Detection, ScreenItem, threshold_risk, windows
 from services.guard.engine.nonlatin import latin_view
-from services.guard.engine.policy_docs import load_policies
+from services.guard.engine.policy_docs import PolicyDocument, load_policies
 from services.guard.engine.policy_index import Embeds, NumpyPolicyIndex, PolicyIndex, RuleMatch
 from services.guard.engine.prefilter import Prefilter, pick
 
 log = logging.getLogger(__name__)
 
 
+# How often the policies directory is checked for changes (a stat of its files, from the request path).
+RELOAD_CHECK_S = 5.0
+
+
+def violating_chunks(documents: list[PolicyDocument]) -> list[str]:
+    # Violating chunks only: an allowed example would always look near (it is a rule chunk) and take a slot.
+    return [text for d in documents for rule in d.rules for text, violation in rule.chunks() if violation]
+
+
+def _signature(directory: Path) -> tuple:
+    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in directory.glob("*.md")))
+
+
+def _warn_if_uncalibrated(first: Prefilter, documents: list[PolicyDocument], threshold: float) -> None:
+    calibrated = first.policy_calibration
+    if calibrated and (calibrated.get("policies") != {d.source: d.content_hash for d in documents}
+                       or threshold < calibrated.get("policy_threshold", 0.0)):
+        log.warning("the policy gate was calibrated for other policies or a higher threshold: it may pass over "
+                    "violations of the new ones; retrain it (train_guard.py --prefilter) or set "
+                    "GW_GUARD_PREFILTER=false")
+
+
 class PolicyDetector:
+    """With ``policies_dir``, the policies are re-read when its files change (checked every ``RELOAD_CHECK_S``
+    seconds, re-indexed on a background thread, swapped in whole; a file that fails to parse leaves the previous
+    policies in force and is logged)."""
+
     name = POLICY
 
     def __init__(self, embedder: Embeds, index: PolicyIndex, threshold: float, judge=None,
                  judge_margin: float = 0.0, gate: tuple[Embeds, np.ndarray, float] | None = None,
-                 max_windows: int = 0) -> None:
+                 max_windows: int = 0, policies_dir: Path | None = None, first_stage: Prefilter | None = None,
+                 judge_budget_s: float = 1.0) -> None:
         self.embedder = embedder
         self.index = index
         self.threshold = threshold
         self.judge = judge
         self.judge_margin = judge_margin
+        self.judge_budget_s = judge_budget_s  # per detect(), all judge calls together; past it the threshold decides
         # (static embedder, static vectors of every rule chunk, similarity under which a window cannot match)
         self.gate = gate
         self.max_windows = max_windows  # with a gate: windows embedded per screened text, the nearest first; 0: all
+        self.policies_dir = policies_dir
+        self._first_stage = first_stage
+        self._signature = _signature(policies_dir) if policies_dir is not None else ()
+        self._next_check = time.monotonic() + RELOAD_CHECK_S
+        self._reloading = threading.Lock()
 
     @classmethod
     def build(cls, config: GuardConfig) -> PolicyDetector:
@@ -53,27 +89,50 @@ class PolicyDetector:
             index = NumpyPolicyIndex()
         documents = load_policies(config.policies_dir)
         index.sync(documents, embedder)
-        gate = None
+        gate, first = None, None
         if config.prefilter:
             first = Prefilter.load(config.prefilter_model_path)
-            calibrated = first.policy_calibration
-            if calibrated and (calibrated.get("policies") != {d.source: d.content_hash for d in documents}
-                               or config.policy_threshold < calibrated.get("policy_threshold", 0.0)):
-                log.warning("the policy gate was calibrated for other policies or a higher threshold: it may pass over "
-                            "violations of the new ones; retrain it (train_guard.py --prefilter) or set "
-                            "GW_GUARD_PREFILTER=false")
-            # Violating chunks only: an allowed example would always look near (it is a rule chunk) and take a slot.
-            chunks = [text for d in documents for rule in d.rules for text, violation in rule.chunks() if violation]
-            gate = (first.static, first.static.embed(chunks), first.policy_gate)
+            _warn_if_uncalibrated(first, documents, config.policy_threshold)
+            gate = (first.static, first.static.embed(violating_chunks(documents)), first.policy_gate)
         judge = None
         if config.judge_model:
             from services.guard.engine.policy_judge import PolicyJudge
 
-            judge = PolicyJudge(config.judge_model, config.judge_timeout_s)
+            # The judge answers inside the detector's own time limit, or the whole detector times out and the
+            # request fails (or, fail-open, goes through unscreened): half of it at most, for all its calls.
+            judge = PolicyJudge(config.judge_model, min(config.judge_timeout_s, config.detector_timeout_s / 2))
         return cls(embedder, index, config.policy_threshold, judge, config.judge_margin, gate,
-                   config.policy_model_windows)
+                   config.policy_model_windows, config.policies_dir, first, config.detector_timeout_s / 2)
+
+    def check_policies(self) -> threading.Thread | None:
+        """Start re-reading the policies if their files changed (at most every ``RELOAD_CHECK_S``); the thread."""
+        if self.policies_dir is None or time.monotonic() < self._next_check:
+            return None
+        self._next_check = time.monotonic() + RELOAD_CHECK_S
+        signature = _signature(self.policies_dir)
+        if signature == self._signature or not self._reloading.acquire(blocking=False):
+            return None
+        thread = threading.Thread(target=self._reload, args=(signature,), name="policy-reload", daemon=True)
+        thread.start()
+        return thread
+
+    def _reload(self, signature: tuple) -> None:
+        try:
+            documents = load_policies(self.policies_dir)  # type: ignore[arg-type]
+            self.index.sync(documents, self.embedder)
+            if self.gate is not None and self._first_stage is not None:
+                _warn_if_uncalibrated(self._first_stage, documents, self.threshold)
+                static, _, gate = self.gate
+                self.gate = (static, static.embed(violating_chunks(documents)), gate)
+            log.info("policies re-read from %s: %d rules", self.policies_dir, sum(len(d.rules) for d in documents))
+        except Exception as exc:
+            log.error("policies in %s not re-read, the previous ones stay in force: %s", self.policies_dir, exc)
+        finally:
+            self._signature = signature  # a broken file is retried when it changes again, not every check
+            self._reloading.release()
 
     def detect(self, items: Sequence[ScreenItem]) -> Detection:
+        self.check_policies()
         texts: list[str] = []
         owners: list[tuple[ScreenItem, object, int, int]] = []
         for item in items:
@@ -99,11 +158,12 @@ class PolicyDetector:
             keep = pick(near, [id(item) for item, *_ in owners], gate, self.max_windows)
             texts, owners = [texts[n] for n in keep], [owners[n] for n in keep]
         matches = self.index.search(self.embedder.embed(texts), k=3) if texts else []
+        judge_until = time.monotonic() + self.judge_budget_s
         best_sim = max([m[0].similarity for m in matches if m] + [first_stage])
         findings: list[Finding] = []
         for found, (item, view, s, e) in zip(matches, owners, strict=True):
             for match in found:
-                if not self._violates(item.view_text(view)[s:e], match):  # the judge reads every script
+                if not self._violates(item.view_text(view)[s:e], match, judge_until):  # the judge reads all scripts
                     continue
                 start, end, path = item.locate(*item.finding_span(view, s, e))
                 findings.append(Finding(
@@ -121,12 +181,13 @@ class PolicyDetector:
         return Detection(findings=findings, scores={"policy": round(max(best_sim, 0.0), 4)},
                          risks={"policy": round(min(risk, 10.0), 2)}, notes=notes)
 
-    def _violates(self, text: str, match: RuleMatch) -> bool:
+    def _violates(self, text: str, match: RuleMatch, judge_until: float) -> bool:
         # An allowed example at least as close as the nearest violation clears the request (a near miss).
         if match.allowed_similarity >= match.similarity:
             return False
         grey = abs(match.similarity - self.threshold) <= self.judge_margin
-        if self.judge is not None and grey:
+        # A judge call starts only if it can finish (time out) within the detector's budget for the judge.
+        if self.judge is not None and grey and time.monotonic() + getattr(self.judge, "timeout_s", 0.0) <= judge_until:
             verdict = self.judge.violates(text, match)
             if verdict is not None:
                 return verdict

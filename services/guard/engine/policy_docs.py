@@ -1,4 +1,4 @@
-"""Company policy documents (``policies/*.md``) split into rules: one rule per ``## ID Title`` heading.
+"""Company policy documents (``policies/*.md``) split into rules: one rule per ``## ID Title`` heading (or ``###``).
 
 A rule's text is the prose under its heading. Optional bullet lists after a ``Violations:`` line and an
 ``Allowed:`` line give example requests on either side of the rule; they are embedded with the rule, because a
@@ -13,7 +13,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_HEADING = re.compile(r"^##\s+([A-Z][A-Z0-9]*-\d+)\s+(.+?)\s*$", re.M)
+# Any markdown heading; a rule's is "## HR-1 Title" (also "### HR-1: Title", "## HR-1 - Title", "## HR-1").
+# [ \t], not \s: "\s+" also crossed the line end, so "## FIN-1: Insider trading" was no rule and a bare "## HR-2"
+# took its body's first line as its title.
+_ANY_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*$", re.M)
+_RULE_ID = re.compile(r"([A-Z][A-Z0-9]*-\d+)(?:[ \t]*[:.\-\u2013\u2014][ \t]*|[ \t]+|$)(.*)")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(])")
 _LIST = re.compile(r"^(Violations|Allowed):\s*$", re.M | re.I)
 
@@ -58,15 +62,32 @@ def _rule(rule_id: str, title: str, section: str, source: str) -> PolicyRule:
 
 
 def parse_policy(source: str, markdown: str) -> PolicyDocument:
-    headings = list(_HEADING.finditer(markdown))
+    """A rule's section runs to the next heading of its level or above, so a later "## Definitions" section (and an
+    ``Allowed:`` list in it) is not read as part of the rule before it."""
+    content_hash = hashlib.sha256(markdown.encode()).hexdigest()
+    markdown = markdown.removeprefix("\ufeff")  # a byte-order mark keeps the first heading from starting its line
+    headings = list(_ANY_HEADING.finditer(markdown))
     rules = []
     for n, m in enumerate(headings):
-        end = headings[n + 1].start() if n + 1 < len(headings) else len(markdown)
-        rules.append(_rule(m.group(1), m.group(2), markdown[m.end():end], source))
-    return PolicyDocument(source, hashlib.sha256(markdown.encode()).hexdigest(), tuple(rules))
+        level, rule = len(m.group(1)), _RULE_ID.fullmatch(m.group(2))
+        if level not in (2, 3) or rule is None:
+            continue
+        end = next((h.start() for h in headings[n + 1:]
+                    if len(h.group(1)) <= level or _RULE_ID.fullmatch(h.group(2))), len(markdown))
+        rules.append(_rule(rule.group(1), rule.group(2).strip() or rule.group(1), markdown[m.end():end], source))
+    return PolicyDocument(source, content_hash, tuple(rules))
 
 
 def load_policies(directory: Path) -> list[PolicyDocument]:
+    """Every ``*.md`` in ``directory``, parsed. A rule id defined twice is refused: a match would cite one rule
+    with the other's text (and show the judge the wrong rule)."""
     if not directory.is_dir():
         raise FileNotFoundError(f"policies directory {directory} not found")
-    return [parse_policy(p.name, p.read_text(encoding="utf-8")) for p in sorted(directory.glob("*.md"))]
+    documents = [parse_policy(p.name, p.read_text(encoding="utf-8")) for p in sorted(directory.glob("*.md"))]
+    seen: dict[str, str] = {}
+    for d in documents:
+        for rule in d.rules:
+            if rule.rule_id in seen:
+                raise ValueError(f"policy rule {rule.rule_id} is defined in both {seen[rule.rule_id]} and {d.source}")
+            seen[rule.rule_id] = d.source
+    return documents

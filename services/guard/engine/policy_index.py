@@ -51,21 +51,24 @@ def rank(rows: list[tuple[PolicyRule, str, bool]], sims: np.ndarray, k: int) -> 
 
 
 class NumpyPolicyIndex:
+    """Rows and their vectors are swapped in as one value, so a search running while the policies are re-read sees
+    the old index or the new one, never a mix."""
+
     def __init__(self) -> None:
-        self._hashes: dict[str, str] = {}
-        self._rows: list[tuple[PolicyRule, str, bool]] = []
-        self._matrix = np.zeros((0, 384), dtype=np.float32)
+        self._state: tuple[dict[str, str], list[tuple[PolicyRule, str, bool]], np.ndarray] = (
+            {}, [], np.zeros((0, 384), dtype=np.float32))
 
     def sync(self, documents: list[PolicyDocument], embedder: Embeds) -> None:
         hashes = {d.source: d.content_hash for d in documents}
-        if hashes == self._hashes:
+        if hashes == self._state[0]:
             return
         rows = [(rule, text, v) for d in documents for rule in d.rules for text, v in rule.chunks()]
         matrix = embedder.embed([t for _, t, _ in rows]) if rows else np.zeros((0, 384), np.float32)
-        self._rows, self._matrix, self._hashes = rows, np.asarray(matrix, dtype=np.float32), hashes
+        self._state = (hashes, rows, np.asarray(matrix, dtype=np.float32))
 
     def search(self, vectors: np.ndarray, k: int = 3) -> list[list[RuleMatch]]:
-        if not self._rows:
+        _, rows, matrix = self._state
+        if not rows:
             return [[] for _ in range(len(vectors))]
-        sims = np.asarray(vectors, dtype=np.float32) @ self._matrix.T
-        return [rank(self._rows, row, k) for row in sims]
+        sims = np.asarray(vectors, dtype=np.float32) @ matrix.T
+        return [rank(rows, row, k) for row in sims]

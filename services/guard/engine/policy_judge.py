@@ -31,6 +31,7 @@ PROMPT = ChatPromptTemplate.from_messages([
 
 class PolicyJudge:
     def __init__(self, model: str, timeout_s: float, llm: BaseChatModel | None = None, **llm_kwargs: Any) -> None:
+        self.timeout_s = timeout_s
         if llm is None:
             from langchain_litellm import ChatLiteLLM
 

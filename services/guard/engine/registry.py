@@ -29,7 +29,9 @@ def build_detectors(config: GuardConfig) -> tuple[list[Detector], dict[str, str]
     for name in dict.fromkeys(config.detectors):
         try:
             detectors.append(_factory(name)(config))
-        except (ImportError, OSError, ValueError, KeyError) as exc:  # missing or damaged model files
+        # Missing or damaged model files, an unreachable Weaviate (its errors are plain Exceptions), a bad policy
+        # file: that detector is unavailable, so requests it would screen fail closed; the others keep working.
+        except Exception as exc:
             if config.require_all_detectors:
                 raise
             unavailable[name] = f"{type(exc).__name__}: {exc}"

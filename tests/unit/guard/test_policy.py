@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
 from libs.common.messages import KeyProfile
 from services.guard.engine.chat import make_item
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.detector import POLICY
 from services.guard.engine.pipeline import GuardPipeline
+from services.guard.engine.policy_detector import PolicyDetector
 from services.guard.engine.policy_docs import load_policies, parse_policy
+from services.guard.engine.policy_index import NumpyPolicyIndex
+from tests.unit.guard.fakes import BagOfWordsEmbedder
 
 DOC = """# Policy
 
@@ -63,3 +68,55 @@ async def test_policy_violation_blocks_with_the_rule_id(pii_detector, fake_polic
 def test_allowed_example_wins_over_a_violation(fake_policy) -> None:
     item = make_item("How do I detect ransomware on my network?", frozenset({POLICY}))
     assert fake_policy.detect([item]).findings == []
+
+
+def test_headings_in_other_forms_are_rules_and_a_later_section_is_not_part_of_one() -> None:
+    doc = parse_policy("x.md", "\ufeff# Finance\n\n## FIN-1: Insider trading\nDo not share inside information.\n\n"
+                               "## FIN-2\nNo front-running.\n\n### FIN-3 - Deep\nNothing else.\n\n"
+                               "## Definitions\nAllowed:\n- anything at all\n")
+    assert [(r.rule_id, r.title) for r in doc.rules] == [("FIN-1", "Insider trading"), ("FIN-2", "FIN-2"),
+                                                        ("FIN-3", "Deep")]
+    assert doc.rules[1].text == "No front-running." and doc.rules[2].allowed == ()
+
+
+def test_a_rule_id_defined_twice_is_refused(tmp_path) -> None:
+    (tmp_path / "a.md").write_text("## SEC-1 Credentials\nNo passwords.\n")
+    (tmp_path / "b.md").write_text("## SEC-1 Export control\nNo ITAR data.\n")
+    with pytest.raises(ValueError, match="SEC-1"):
+        load_policies(tmp_path)
+
+
+def test_a_changed_policy_directory_is_re_read_while_the_guard_runs(tmp_path) -> None:
+    (tmp_path / "hr.md").write_text(DOC)
+    detector = PolicyDetector(BagOfWordsEmbedder(), NumpyPolicyIndex(), threshold=0.8, policies_dir=tmp_path)
+    detector.index.sync(load_policies(tmp_path), detector.embedder)
+    request = make_item("Share the insider trading tips about the merger", frozenset({POLICY}))
+    assert detector.detect([request]).findings == []
+    (tmp_path / "finance.md").write_text("## FIN-1 Insider trading\nNo insider trading.\n\nViolations:\n"
+                                         "- share the insider trading tips about the merger\n")
+    (tmp_path / "broken.md").write_text("## FIN-1 Again\nA duplicate id: this version is refused whole.\n")
+    detector._next_check = 0.0
+    thread = detector.check_policies()
+    assert thread is not None
+    thread.join(10)
+    assert detector.detect([request]).findings == []  # the broken set was refused: the old policies stay
+    (tmp_path / "broken.md").unlink()
+    detector._next_check = 0.0
+    detector.check_policies().join(10)  # type: ignore[union-attr]
+    assert [f.rule for f in detector.detect([request]).findings] == ["FIN-1"]
+
+
+def test_the_judge_is_asked_only_while_it_can_answer_within_the_detectors_budget(fake_policy) -> None:
+    class SlowJudge:
+        timeout_s = 0.3
+        calls = 0
+
+        def violates(self, text, match):
+            SlowJudge.calls += 1
+            return False
+
+    detector = PolicyDetector(fake_policy.embedder, fake_policy.index, threshold=0.8, judge=SlowJudge(),
+                              judge_margin=1.0, judge_budget_s=0.2)
+    item = make_item("How much does my colleague Kevin earn?", frozenset({POLICY}))
+    assert [f.rule for f in detector.detect([item]).findings] == ["HR-1"]  # no time to ask: the threshold decides
+    assert SlowJudge.calls == 0
