@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -36,6 +37,9 @@ def error_response(err: GatewayError) -> JSONResponse:
     return JSONResponse(err.body(), status_code=err.status, headers=headers)
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
+
+
 async def read_json(request: Request, limit: int) -> Any:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -49,11 +53,21 @@ async def read_json(request: Request, limit: int) -> Any:
         parts.append(part)
     raw = b"".join(parts)
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidRequest(
             "We could not parse the JSON body of your request. Send a JSON object with Content-Type: application/json."
         ) from None
+    # JSON lets "\ud800" through without its pair; no Unicode text holds one, and passing it on failed later (a 500
+    # where the request was serialised for the guard). Checked in full only when such an escape appears at all.
+    if _SURROGATE_ESCAPE.search(raw):
+        try:
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidRequest(
+                "The JSON body holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair): not text."
+            ) from None
+    return body
 
 
 def create_app(settings: Settings, ingress: Ingress | None = None) -> FastAPI:

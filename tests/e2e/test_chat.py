@@ -177,6 +177,9 @@ def test_model_the_key_does_not_allow_is_403(gateway: Gateway, key: str) -> None
         (b'[1, 2, 3]', 400, "JSON object"),
         (b'{"messages": [{"role": "user", "content": "x"}], "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
          400, "could not parse the JSON body"),
+        # A lone surrogate escape is valid JSON but no text: it used to end as a 500.
+        (b'{"messages": [{"role": "user", "content": "hi \\ud800 there"}]}', 400, "lone UTF-16 surrogate"),
+        (b'{"messages": [{"role": "assistant", "tool_calls": 7}]}', 400, "tool_calls"),
     ],
 )
 def test_malformed_body_gets_a_clear_4xx(
@@ -203,6 +206,14 @@ def test_more_text_than_the_guard_screens_is_413_and_not_forwarded(gateway: Gate
     error = resp.json()["error"]
     assert error["code"] == "request_too_large" and "1,000,000" in error["message"]
     assert len(gateway.upstream.requests) == before
+
+
+@pytest.mark.parametrize("content", [b'{"text": "hi \\ud800 there"}',
+                                     b'{"messages": [{"role": "user", "content": "\\udfff"}]}'])
+def test_scan_of_a_lone_surrogate_is_400_not_500(gateway: Gateway, key: str, content: bytes) -> None:
+    resp = httpx.post(f"{gateway.ingress_url}/scan", content=content, timeout=10,
+                      headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    assert resp.status_code == 400 and "lone UTF-16 surrogate" in resp.json()["error"]["message"]
 
 
 def test_oversized_body_is_413(gateway: Gateway, key: str) -> None:
