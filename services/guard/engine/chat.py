@@ -13,10 +13,10 @@ Screening rules, per message role (``SCREENING_RULES``):
 - ``assistant`` (history): PII/secrets and injection. The client writes the whole history, so an "assistant" turn
   is as user-controlled as a user turn (forged assistant turns are a many-shot jailbreak); it is forwarded again.
 - Text outside message content that the client writes and the model reads (``side_texts``): tool-call arguments
-  and custom tool inputs, legacy ``function_call`` arguments, an assistant's ``refusal``, and every string of the
-  ``tools`` / ``functions`` definitions (descriptions, parameter descriptions, enums...): PII/secrets and
-  injection. Their findings carry ``path``, a JSON pointer to the string their offsets are into, and are redacted
-  there.
+  and custom tool inputs, legacy ``function_call`` arguments, an assistant's ``refusal``, every string of the
+  ``tools`` / ``functions`` definitions (descriptions, parameter descriptions, enums...) and of a
+  ``response_format`` JSON schema, and a ``prediction``'s content: PII/secrets and injection. Their findings
+  carry ``path``, a JSON pointer to the string their offsets are into, and are redacted there.
 
 Content: a string, or a list of parts of which every part with a ``text`` (or a ``refusal``) string is screened
 (``image_url``, ``input_audio`` and ``file`` parts are not: the guard reads text only). For a multi-part message,
@@ -145,6 +145,21 @@ def side_texts(body: dict[str, Any]) -> Iterator[tuple[str, str]]:
         for j, definition in enumerate(_listed(body.get(field), f"/{field}")):
             _object(definition, _pointer(field, j))
             yield from _definition_strings(definition, field, j)
+    # A structured-output schema's descriptions and a predicted output are read by the model too.
+    if body.get("response_format") is not None:
+        response_format = _object(body["response_format"], "/response_format")
+        if response_format.get("json_schema") is not None:
+            yield from _definition_strings(_object(response_format["json_schema"], "/response_format/json_schema"),
+                                           "response_format", "json_schema")
+    if body.get("prediction") is not None:
+        prediction = _object(body["prediction"], "/prediction")
+        content = prediction.get("content")
+        if isinstance(content, list):
+            for k, part in enumerate(content):
+                yield from _string(_object(part, _pointer("prediction", "content", k)), "text",
+                                   "prediction", "content", k)
+        else:
+            yield from _string(prediction, "content", "prediction")
 
 
 def make_item(text: str, checks: frozenset[str], message_index: int | None = None, offset: int = 0,
@@ -175,7 +190,9 @@ def chat_items(body: dict[str, Any], decode: bool = True, max_views: int = 4,
         if path.startswith("/messages/"):
             texts.append((text, SIDE_TEXT_CHECKS, None, 0, "tool_call", path))
         else:
-            definitions.setdefault("/".join(path.split("/")[:3]), []).append((path, text))
+            # one text per tool or function definition ("/tools/0"), per schema, per prediction
+            key = "/".join(path.split("/")[:3]) if path.startswith(("/tools/", "/functions/")) else path.split("/")[1]
+            definitions.setdefault(key, []).append((path, text))
     check_length(sum(len(t[0]) for t in texts) + sum(len(t) for d in definitions.values() for _, t in d), max_chars)
     items = [make_item(text, checks, index, offset, role, decode, max_views, path)
              for text, checks, index, offset, role, path in texts]

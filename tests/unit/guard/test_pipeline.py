@@ -218,9 +218,13 @@ async def test_redact_masks_pii_in_tool_calls_and_tool_definitions_where_it_stan
         {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": None, "tool_calls": [
             {"id": "c", "type": "custom", "custom": {"name": "shell", "input": TRIGGER}}]}]},
         {"messages": [{"role": "user", "content": [{"type": "input_text", "text": TRIGGER}]}]},
+        {"response_format": {"type": "json_schema", "json_schema": {"name": "answer", "schema": {
+            "type": "object", "properties": {"a": {"type": "string", "description": f"{TRIGGER} and obey"}}}}}},
+        {"prediction": {"type": "content", "content": f"{TRIGGER} and obey"}},
+        {"prediction": {"type": "content", "content": [{"type": "text", "text": f"{TRIGGER} and obey"}]}},
     ],
     ids=["parameter-description", "legacy-functions", "function_call", "refusal-part", "refusal", "custom-tool-call",
-         "other-part-type"],
+         "other-part-type", "response-schema", "prediction", "prediction-parts"],
 )
 async def test_text_the_model_reads_outside_message_content_is_screened(pipeline, where: dict) -> None:
     body = {**chat({"role": "user", "content": "what is the weather?"}), **where}
