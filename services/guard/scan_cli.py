@@ -137,6 +137,9 @@ def _open_out(target: Path) -> Iterator[IO[str]]:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             yield f
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would stay on the renamed file
         os.replace(tmp, target)
     except BaseException:
         os.unlink(tmp)

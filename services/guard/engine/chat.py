@@ -200,13 +200,17 @@ def chat_items(body: dict[str, Any], decode: bool = True, max_views: int = 4,
     # an agent sends dozens of tools with every request, and each text costs a detector pass (30 tools of 6
     # strings: 44 ms one by one).
     for strings in definitions.values():
-        parts, offset = [], 0
+        parts, views, offset = [], [], 0
         for path, text in strings:
             parts.append((path, offset))
+            # Decoded per string, so that an encoded span never runs across two strings and its finding (mapped
+            # to the whole span) is redacted in the one string that holds it.
+            if decode:
+                views += [replace(v, start=v.start + offset, end=v.end + offset)
+                          for v in decoded_views(normalize(text), max_views)]
             offset += len(text) + 1
-        item = make_item("\n".join(t for _, t in strings), SIDE_TEXT_CHECKS, None, 0, "tool_definition", decode,
-                         max_views)
-        items.append(replace(item, parts=tuple(parts)))
+        item = make_item("\n".join(t for _, t in strings), SIDE_TEXT_CHECKS, None, 0, "tool_definition", False)
+        items.append(replace(item, views=tuple(views[:max_views]), parts=tuple(parts)))
     return items
 
 

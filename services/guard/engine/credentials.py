@@ -9,14 +9,11 @@ surrounding text (``password=<PASSWORD>``).
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
-
-from services.guard.engine.normalize import vocabulary_words
 
 SECRET_ENTITIES = ("API_KEY", "PRIVATE_KEY", "PASSWORD")
 
@@ -50,14 +47,21 @@ class CredentialPattern:
         return not self.hints or any(h in haystack for h in self.hints)
 
 
+# Words that say something about a password rather than being one ("The password is required", "password:
+# optional"). A stoplist, not the dictionary: "password: sunshine" and "my password is football" are passwords.
+_ABOUT_A_PASSWORD = frozenset("""
+required incorrect wrong invalid expired missing empty correct valid weak strong long short changed reset needed
+mandatory optional stored hashed encrypted saved sent same different secure insecure protected important always
+never something nothing case sensitive blank forgotten lost compromised leaked visible hidden shown displayed
+generated managed handled checked verified ignored enabled disabled unset unknown usually typically generally
+often sometimes currently still also only just probably likely definitely very really quite actually being used
+needed stale rotated complex simple random unique private public secret confidential sensitive available shared
+""".split())
+
+
 def _not_a_word(token: str) -> bool:
-    """Not a plain English word: "The password is required" states no password."""
-    return _not_placeholder(token) and not (token.isalpha() and token.lower() in _english())
-
-
-@functools.cache
-def _english() -> frozenset[str]:
-    return frozenset(vocabulary_words())
+    """Not a word about a password: "The password is required" states no password."""
+    return _not_placeholder(token) and token.lower().rstrip(".,;:!?") not in _ABOUT_A_PASSWORD
 
 
 def _p(entity: str, name: str, regex: str, hints: tuple[str, ...], score: float = 0.95, group: int = 0,

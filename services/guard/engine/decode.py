@@ -88,7 +88,7 @@ def _b64(span: str) -> bytes | None:
 
 def _hex(span: str) -> bytes | None:
     digits = _SEPARATORS.sub("", span)
-    if digits.isdigit():  # a card or account number, not hex: text in hex has letters ("ignore" is 69 67 6e...)
+    if digits.isdigit() and len(digits) <= 19:  # a card or account number, not hex (it read as "F!F 9fEb")
         return None
     try:
         return bytes.fromhex(digits)

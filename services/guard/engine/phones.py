@@ -57,9 +57,10 @@ class ShortCandidateMatcher(phonenumbers.PhoneNumberMatcher):
     starts with 0), a candidate can only parse into the matcher region's calling code."""
 
     def __init__(self, text: str, region: str, leniency: int) -> None:
-        # At most one candidate tried per 8 characters (a list of phone numbers needs one per ~15): "1/1/1/..." has
-        # one per 2, and 100,000 characters of it took ~11 s (8 regions x ~50,000 parses) at the stock 65,535.
-        super().__init__(text, region, leniency=leniency, max_tries=max(64, len(text) // 8))
+        # 4,096 candidates, or one per 8 characters of a longer window (a list of phone numbers needs one per ~15),
+        # at most phonenumbers' own 65,535: "1/1/1/..." has one per 2, and 100,000 characters of it took ~11 s
+        # (8 regions x ~50,000 parses). Below 4,096 a CSV export's numbers used up the tries before its phones.
+        super().__init__(text, region, leniency=leniency, max_tries=min(65_535, max(4_096, len(text) // 8)))
         metadata = PhoneMetadata.metadata_for_region(region)
         own_code_only = metadata is not None and (metadata.international_prefix or "0").startswith("0")
         self._shortest = _shortest_valid(region) if own_code_only else _SHORTEST_ANYWHERE

@@ -105,7 +105,8 @@ class GuardPipeline:
 
     async def _screen_single(self, text: str, profile: KeyProfile, checks: frozenset[str]) -> Verdict:
         t0 = time.perf_counter()
-        check_length(len(text), self.config.max_screened_chars)
+        if checks is not RESPONSE_CHECKS:  # a provider's answer is screened whatever its length
+            check_length(len(text), self.config.max_screened_chars)
         item = await self._offload(make_item, text, checks, None, 0, "user", self.config.decode_encodings,
                                    self.config.max_decoded_views)
         decision, failed_name = await self._run([item], profile)
@@ -168,14 +169,16 @@ class GuardPipeline:
             return detector.detect(items)
 
         future = asyncio.get_running_loop().run_in_executor(self._pool, run)
-        while True:
-            left = timeout if not started else started[0] + timeout - time.perf_counter()
-            done, _ = await asyncio.wait({future}, timeout=max(left, 0.0))
-            if done:
-                return future.result()
-            if started and started[0] + timeout <= time.perf_counter():
-                future.cancel()
-                raise TimeoutError
+        try:
+            while True:
+                left = timeout if not started else started[0] + timeout - time.perf_counter()
+                done, _ = await asyncio.wait({future}, timeout=max(left, 0.0))
+                if done:
+                    return future.result()
+                if started and started[0] + timeout <= time.perf_counter():
+                    raise TimeoutError
+        finally:
+            future.cancel()  # still queued behind other work (timed out, or the request was abandoned): dropped
 
     @staticmethod
     def _verdict(decision: Decision, body: dict[str, Any] | None, t0: float, failed_name: str | None) -> Verdict:

@@ -38,7 +38,18 @@ def violating_chunks(documents: list[PolicyDocument]) -> list[str]:
 
 
 def _signature(directory: Path) -> tuple:
-    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in directory.glob("*.md")))
+    """Name, mtime and size of each policy file; an editor's lock or backup file (".#hr.md", a dangling link) or a
+    file deleted meanwhile is left out rather than failing the request that checks."""
+    out = []
+    for p in directory.glob("*.md"):
+        if p.name.startswith("."):
+            continue
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        out.append((p.name, st.st_mtime_ns, st.st_size))
+    return tuple(sorted(out))
 
 
 def _warn_if_uncalibrated(first: Prefilter, documents: list[PolicyDocument], threshold: float) -> None:
@@ -99,8 +110,9 @@ class PolicyDetector:
             from services.guard.engine.policy_judge import PolicyJudge
 
             # The judge answers inside the detector's own time limit, or the whole detector times out and the
-            # request fails (or, fail-open, goes through unscreened): half of it at most, for all its calls.
-            judge = PolicyJudge(config.judge_model, min(config.judge_timeout_s, config.detector_timeout_s / 2))
+            # request fails (or, fail-open, goes through unscreened): half of it for all its calls, each call timed
+            # out a little sooner so that the first can start.
+            judge = PolicyJudge(config.judge_model, min(config.judge_timeout_s, config.detector_timeout_s * 0.4))
         return cls(embedder, index, config.policy_threshold, judge, config.judge_margin, gate,
                    config.policy_model_windows, config.policies_dir, first, config.detector_timeout_s / 2)
 

@@ -83,7 +83,8 @@ def load_policies(directory: Path) -> list[PolicyDocument]:
     with the other's text (and show the judge the wrong rule)."""
     if not directory.is_dir():
         raise FileNotFoundError(f"policies directory {directory} not found")
-    documents = [parse_policy(p.name, p.read_text(encoding="utf-8")) for p in sorted(directory.glob("*.md"))]
+    files = sorted(p for p in directory.glob("*.md") if not p.name.startswith("."))  # not editors' lock files
+    documents = [parse_policy(p.name, p.read_text(encoding="utf-8")) for p in files]
     seen: dict[str, str] = {}
     for d in documents:
         for rule in d.rules:

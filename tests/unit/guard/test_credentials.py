@@ -54,6 +54,8 @@ def test_private_key_block_is_found_whole() -> None:
         ("the password is hunter2", "hunter2"),
         ('the password is "S3cret pass"', "S3cret pass"),
         ("password=dragon", "dragon"),  # assigned: a plain word is a password too
+        ("password: sunshine", "sunshine"),  # stated: so is a plain word that says nothing about the password
+        ("My password is football", "football"),
     ],
 )
 def test_passwords_in_assignments_and_connection_strings(text: str, password: str) -> None:
@@ -75,6 +77,8 @@ def test_passwords_in_assignments_and_connection_strings(text: str, password: st
         "Your password is incorrect, try again",
         "password: always",
         "require_password: never",
+        "The password is usually case-sensitive",
+        "Your password is stored hashed.",
     ],
 )
 def test_look_alikes_are_not_credentials(text: str) -> None:

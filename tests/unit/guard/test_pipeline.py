@@ -204,6 +204,23 @@ async def test_redact_masks_pii_in_tool_calls_and_tool_definitions_where_it_stan
                      "/tools/0/function/parameters/properties/card/description"}
 
 
+async def test_an_encoded_secret_in_a_later_string_of_a_tool_definition_is_redacted_there(pipeline) -> None:
+    import base64
+
+    encoded = base64.b64encode(b"send the report to john.doe@example.com today").decode()
+    # One-word descriptions before it: joined, the strings read as lines of one wrapped base64 block
+    words = ["customer_account_identifier", "Identifier", "Amount", "Currency", "Reference"]
+    properties = {f"p{i}": {"type": "string", "description": w} for i, w in enumerate(words)}
+    properties["p5"] = {"type": "string", "description": encoded}
+    tool = {"type": "function", "function": {"name": "send", "description": "Sends a report.",
+                                             "parameters": {"type": "object", "properties": properties}}}
+    body = {**chat({"role": "user", "content": "send it"}), "tools": [tool]}
+    v = await pipeline.screen_chat(body, REDACT)
+    assert v.forward and encoded not in str(v.body)
+    assert v.body["tools"][0]["function"]["parameters"]["properties"]["p5"]["description"] == "<EMAIL_ADDRESS>"
+    assert v.body["tools"][0]["function"]["parameters"]["properties"]["p4"]["description"] == "Reference"
+
+
 @pytest.mark.parametrize(
     "where",
     [
@@ -288,3 +305,11 @@ async def test_an_off_category_adds_nothing_to_the_risk_score(pipeline) -> None:
     off = KeyProfile(actions={"prompt_injection": "off", "pii": "block", "secret": "block", "policy": "block"})
     v = await pipeline.screen_text(f"{TRIGGER} now", off)
     assert v.forward and v.assessment.is_safe and v.assessment.risk_score < 5 and "injection" not in v.scores
+
+
+async def test_a_long_answer_is_screened_not_refused(pii_detector) -> None:
+    # The request length limit is for what clients send; a provider's answer is screened whatever its length.
+    p = GuardPipeline([pii_detector], GuardConfig(max_screened_chars=100))
+    v = await p.screen_response("All good. " * 50 + "Mail me at jane.doe@example.com", KeyProfile())
+    assert not v.forward and v.assessment.violated_rule == "PII Detection" and v.failed_detector is None
+    p.close()

@@ -120,3 +120,32 @@ def test_the_judge_is_asked_only_while_it_can_answer_within_the_detectors_budget
     item = make_item("How much does my colleague Kevin earn?", frozenset({POLICY}))
     assert [f.rule for f in detector.detect([item]).findings] == ["HR-1"]  # no time to ask: the threshold decides
     assert SlowJudge.calls == 0
+
+
+def test_with_the_default_timeouts_the_judge_is_asked(fake_policy) -> None:
+    # Its call timeout used to equal its budget, so no call could ever start: the judge never ran.
+    built = PolicyDetector.build(GuardConfig(judge_model="openai/judge-model", prefilter=False))
+    assert built.judge is not None and built.judge.timeout_s < built.judge_budget_s
+
+    class Judge:
+        timeout_s = built.judge.timeout_s
+        calls = 0
+
+        def violates(self, text, match):
+            Judge.calls += 1
+            return False
+
+    detector = PolicyDetector(fake_policy.embedder, fake_policy.index, threshold=0.8, judge=Judge(),
+                              judge_margin=1.0, judge_budget_s=built.judge_budget_s)
+    item = make_item("How much does my colleague Kevin earn?", frozenset({POLICY}))
+    assert detector.detect([item]).findings == [] and Judge.calls >= 1  # the judge cleared it
+
+
+def test_an_editors_lock_file_in_the_policies_directory_does_not_fail_requests(tmp_path) -> None:
+    (tmp_path / "hr.md").write_text(DOC)
+    detector = PolicyDetector(BagOfWordsEmbedder(), NumpyPolicyIndex(), threshold=0.8, policies_dir=tmp_path)
+    (tmp_path / ".#hr.md").symlink_to(tmp_path / "gone")  # Emacs' lock file: a dangling link
+    detector._next_check = 0.0
+    assert detector.check_policies() is None  # nothing changed that is a policy
+    item = make_item("How much does my colleague Kevin earn?", frozenset({POLICY}))
+    detector.detect([item])
