@@ -27,7 +27,7 @@ _BASE64 = re.compile(
 # ("see 69 67..." used to start at the "ee" and fail to decode).
 _HEX = re.compile(r"(?<![0-9A-Za-z])(?:(?:0[xX]|\\x)?[0-9A-Fa-f]{2}[\s,:;\-]{0,2}){8,}")
 _SEPARATORS = re.compile(r"[\s,:;\-]|\\x|0[xX]")
-_TRAILING = " \t\r\n,:;-"
+_TRAILING = " \t\r\n,:;-"  # separators a hex match may end with
 # rot13 is judged per stretch too, so that ordinary English around it does not hide it.
 _STRETCH = re.compile(r"[^.!?:;\n]+")
 # Words are whole runs of letters, accented ones included. With [a-z]+, Polish, Turkish or Vietnamese came apart
@@ -134,7 +134,7 @@ def decoded_views(norm: NormalizedText, limit: int = 4) -> list[DecodedView]:
     text = norm.text
     for pattern, decode, name in ((_BASE64, _b64, "base64"), (_HEX, _hex, "hex")):
         for m in pattern.finditer(text):
-            span = m.group().rstrip(_TRAILING)
+            span = m.group().rstrip(_TRAILING if name == "hex" else " \t\r\n")  # "-" is URL-safe base64
             raw = decode(span)
             decoded = _readable(raw) if raw else None
             if decoded is None and "\n" in span:  # lines that are not one encoding: the first alone
