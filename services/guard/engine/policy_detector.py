@@ -21,7 +21,7 @@ from libs.common.messages import Finding
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.detector import POLICY, Detection, ScreenItem, threshold_risk, windows
 from services.guard.engine.nonlatin import latin_view
-from services.guard.engine.policy_docs import PolicyDocument, load_policies
+from services.guard.engine.policy_docs import PolicyDocument, load_policies, policy_files
 from services.guard.engine.policy_index import Embeds, NumpyPolicyIndex, PolicyIndex, RuleMatch
 from services.guard.engine.prefilter import Prefilter, pick
 
@@ -41,15 +41,13 @@ def _signature(directory: Path) -> tuple:
     """Name, mtime and size of each policy file; an editor's lock or backup file (".#hr.md", a dangling link) or a
     file deleted meanwhile is left out rather than failing the request that checks."""
     out = []
-    for p in directory.glob("*.md"):
-        if p.name.startswith("."):
-            continue
+    for p in policy_files(directory):
         try:
             st = p.stat()
         except OSError:
             continue
         out.append((p.name, st.st_mtime_ns, st.st_size))
-    return tuple(sorted(out))
+    return tuple(out)
 
 
 def _warn_if_uncalibrated(first: Prefilter, documents: list[PolicyDocument], threshold: float) -> None:

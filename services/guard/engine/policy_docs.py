@@ -78,13 +78,17 @@ def parse_policy(source: str, markdown: str) -> PolicyDocument:
     return PolicyDocument(source, content_hash, tuple(rules))
 
 
+def policy_files(directory: Path) -> list[Path]:
+    """The policy files of ``directory``: its ``*.md``, not editors' lock or backup files (".#hr.md")."""
+    return sorted(p for p in directory.glob("*.md") if not p.name.startswith("."))
+
+
 def load_policies(directory: Path) -> list[PolicyDocument]:
     """Every ``*.md`` in ``directory``, parsed. A rule id defined twice is refused: a match would cite one rule
     with the other's text (and show the judge the wrong rule)."""
     if not directory.is_dir():
         raise FileNotFoundError(f"policies directory {directory} not found")
-    files = sorted(p for p in directory.glob("*.md") if not p.name.startswith("."))  # not editors' lock files
-    documents = [parse_policy(p.name, p.read_text(encoding="utf-8")) for p in files]
+    documents = [parse_policy(p.name, p.read_text(encoding="utf-8")) for p in policy_files(directory)]
     seen: dict[str, str] = {}
     for d in documents:
         for rule in d.rules:
