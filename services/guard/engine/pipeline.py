@@ -93,20 +93,20 @@ class GuardPipeline:
         return self._verdict(decision, out, t0, failed_name)
 
     async def screen_text(self, text: str, profile: KeyProfile) -> Verdict:
-        return await self._screen_single(text, profile, SCREENING_RULES["user"])
+        return await self._screen_single(text, profile, SCREENING_RULES["user"], self.config.max_screened_chars)
 
     async def screen_response(self, text: str, profile: KeyProfile) -> Verdict:
         """Model output: checked for leaked PII and secrets only."""
-        return await self._screen_single(text, profile, RESPONSE_CHECKS)
+        return await self._screen_single(text, profile, RESPONSE_CHECKS, None)  # screened whatever its length
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
-    async def _screen_single(self, text: str, profile: KeyProfile, checks: frozenset[str]) -> Verdict:
+    async def _screen_single(self, text: str, profile: KeyProfile, checks: frozenset[str],
+                             max_chars: int | None) -> Verdict:
         t0 = time.perf_counter()
-        if checks is not RESPONSE_CHECKS:  # a provider's answer is screened whatever its length
-            check_length(len(text), self.config.max_screened_chars)
+        check_length(len(text), max_chars)
         item = await self._offload(make_item, text, checks, None, 0, "user", self.config.decode_encodings,
                                    self.config.max_decoded_views)
         decision, failed_name = await self._run([item], profile)
