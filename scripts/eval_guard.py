@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import collections
 import json
 import random
@@ -81,7 +82,14 @@ async def eval_credentials_and_negatives(pipeline: GuardPipeline, rounds: int = 
     for _ in range(rounds):
         creds = {**credentials(), "private_key": (private_key_block(), "PRIVATE_KEY"),
                  "connection_string": ("postgres://app:" + _rand(14) + "@db.internal:5432/prod", "PASSWORD"),
-                 "password_assignment": ("password=" + _rand(12), "PASSWORD")}
+                 "password_assignment": ("password=" + _rand(12), "PASSWORD"),
+                 "token_assignment": ("OPENAI_API_KEY=" + _rand(32), "API_KEY"),
+                 "bearer_token": ("-H 'Authorization: Bearer " + _rand(40) + "'", "API_KEY"),
+                 "http_basic": ("Authorization: Basic " + base64.b64encode(f"svc:{_rand(12)}".encode()).decode(),
+                                "PASSWORD"),
+                 "curl_user": ("curl -u deploy:" + _rand(12) + " https://api.example.com", "PASSWORD"),
+                 "mysql_p": ("mysql -u root -p" + _rand(12) + " shop", "PASSWORD"),
+                 "netrc": ("machine api.example.com login deploy password " + _rand(12), "PASSWORD")}
         for name, (value, entity) in creds.items():
             v = await pipeline.screen_text(f"config for the deploy: {value} thanks", LOG)
             hits[name] += any(f.type == entity for f in v.assessment.findings)

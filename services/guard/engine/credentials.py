@@ -1,14 +1,17 @@
 """Presidio recognizers for credentials: provider and cloud API keys, tokens, private keys and passwords.
 
-Entity types: ``API_KEY`` (provider keys, cloud access keys, VCS/chat/payment tokens, JWTs), ``PRIVATE_KEY`` (PEM
-private key blocks) and ``PASSWORD`` (values of ``password=``/``pwd:``-style assignments and the password part of
-connection strings such as ``postgres://user:pass@host``). The span is the secret itself, so redaction keeps the
-surrounding text (``password=<PASSWORD>``).
+Entity types: ``API_KEY`` (provider keys, cloud access keys, VCS/chat/payment tokens, JWTs, bearer tokens and
+generated values given to key-like names such as ``SECRET_KEY=``), ``PRIVATE_KEY`` (PEM private key blocks) and
+``PASSWORD`` (values of ``password=``/``pwd:``-style assignments, the password part of connection strings such as
+``postgres://user:pass@host``, HTTP Basic credentials, and passwords on a command line or in a ``.netrc``). The
+span is the secret itself, so redaction keeps the surrounding text (``password=<PASSWORD>``).
 """
 
 from __future__ import annotations
 
+import base64
 import bisect
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,6 +62,32 @@ needed stale rotated complex simple random unique private public secret confiden
 """.split())
 
 
+_FILLER = re.compile(r"x{4,}|\*{3,}|\.{3}|here$", re.I)
+
+
+def _random_looking(token: str) -> bool:
+    """A generated token, not a placeholder ("your_api_key_here", "xxxx...") or a name: letters and at least two
+    digits, or (a key of letters alone, 1 in 40 of random 32-character ones) a third or more of either case,
+    changing case at every fourth character or more often, which a CamelCase name ("MyVeryLongVariableName",
+    "HTTPClientFactory") does not."""
+    if sum(c.isalpha() for c in token) < 2 or not _not_placeholder(token) or _FILLER.search(token):
+        return False
+    if sum(c.isdigit() for c in token) >= 2:
+        return True
+    cases = [c.isupper() for c in token if c.isalpha()]
+    return (0.3 <= sum(cases) / len(cases) <= 0.7
+            and sum(a != b for a, b in itertools.pairwise(cases)) >= len(token) / 4)
+
+
+def _basic_credentials(token: str) -> bool:
+    """HTTP Basic: base64 of "user:password"."""
+    try:
+        decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return ":" in decoded and decoded.isprintable()
+
+
 def _not_a_word(token: str) -> bool:
     """Not a word about a password: "The password is required" states no password."""
     return _not_placeholder(token) and token.lower().rstrip(".,;:!?") not in _ABOUT_A_PASSWORD
@@ -76,6 +105,17 @@ def _p(entity: str, name: str, regex: str, hints: tuple[str, ...], score: float 
 # inside the password ("Tr0ub4dor&3") used to end it and leave the rest in the clear.
 _PASSWORD_VALUE = r"""((?<=")[^"\n]{4,}(?=")|(?<=')[^'\n]{4,}(?=')|(?:[^\s"'&;,]|&(?![A-Za-z_]\w*=)){4,})"""  # noqa: S105
 _PASSWORD_KEY = r"(?:\b|(?<=_))(?:password|passwd|passphrase|pwd|pass|db_pass|secret|client_secret)\b"  # noqa: S105 (regexes, not passwords)
+# A name that ends in one of these holds a key or token ("OPENAI_API_KEY", "x-api-key", "SECRET_KEY", "apiKey"); a
+# name that goes on past it ("api_key_id", "token_count") does not. Its value counts only if it looks generated.
+_KEY_NAME = (
+    r"(?:\b|(?<=[_\-.]))(?:api[_\-]?key|api[_\-]?token|access[_\-]?token|auth[_\-]?token|secret[_\-]?key"
+    r"|private[_\-]?token|refresh[_\-]?token|bearer[_\-]?token|signing[_\-]?key|encryption[_\-]?key"
+    r"|master[_\-]?key|token)\b")
+# Quoted: up to the quote (12+ characters, any but blanks: Django's keys hold "!@#$%^&*()"); unquoted: 16+ of the
+# characters tokens are made of, and not a call or an index ("token = tokenizer.encode(text)").
+_KEY_VALUE = (
+    r"""((?<=")[^"\s]{12,}(?=")|(?<=')[^'\s]{12,}(?=')"""
+    r"|[A-Za-z0-9_\-+/=.~]{16,}(?![A-Za-z0-9_\-+/=.~(\[]))")
 
 CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p("API_KEY", "anthropic", r"\bsk-ant-[A-Za-z0-9_\-]{20,}", ("sk-ant-",)),
@@ -106,7 +146,7 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
         "PASSWORD",
         "connection_string",
         # The password runs to the last "@" before the host: an unencoded "@" in it is common ("P@ssw0rd").
-        r"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@]+:([^\s/]{3,})@[^\s/@]+",
+        r"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@]*:([^\s/]{3,})@[^\s/@]+",  # no user: redis://:pw@host
         ("://",),
         score=0.9,
         group=1,
@@ -135,6 +175,28 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
         valid=_not_a_word,
         flags=re.I,
     ),
+    # Passwords given to a tool on its command line, in a .netrc, or as an XML/HTML key-value attribute pair.
+    _p("PASSWORD", "curl_user", r"(?<!\S)(?:-u|--user)(?:\s+|=)[\"']?[^\s:\"'@]+:([^\s\"']{3,})", ("-u", "--user"),
+       score=0.85, group=1, valid=_not_placeholder),
+    # mysql's -p takes the password glued to it ("-pS3cret"); "-p mydb" asks for it and names a database.
+    _p("PASSWORD", "mysql_p", r"\bmysql\w{0,10}\b[^\n]{0,200}?\s-p[\"']?([^\s\"']{3,})", ("mysql",), score=0.85,
+       group=1, valid=_not_placeholder),
+    _p("PASSWORD", "sshpass_p", r"\bsshpass\s+-p\s*[\"']?([^\s\"']{3,})", ("sshpass",), score=0.85, group=1,
+       valid=_not_placeholder),
+    _p("PASSWORD", "netrc", r"\bmachine\s+\S+\s+(?:login\s+\S+\s+)?password\s+(\S+)", ("machine",), score=0.85,
+       group=1, valid=_not_placeholder),
+    _p("PASSWORD", "key_value_attribute",
+       r"\b(?:key|name)\s*=\s*[\"'][^\"'\n]{0,40}?(?:password|passwd|pwd|secret)[^\"'\n]{0,40}[\"']\s+value\s*=\s*"
+       r"[\"']([^\"'\n]{4,})[\"']", ("value",), score=0.85, group=1, valid=_not_placeholder, flags=re.I),
+    # HTTP authorization: Basic carries base64 of "user:password"; a bearer token is a key whatever its form.
+    _p("PASSWORD", "http_basic", r"\bBasic\s+([A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])", ("Basic",), score=0.9,
+       group=1, valid=_basic_credentials),
+    _p("API_KEY", "bearer_token", r"\bBearer\s+([A-Za-z0-9_\-+/=.~]{16,})(?![A-Za-z0-9_\-+/=.~])", ("Bearer",),
+       score=0.85, group=1, valid=_random_looking),
+    # A generated value assigned to a key-like name ("SECRET_KEY = 'django-insecure-...'", "x-api-key: 4f0a...").
+    _p("API_KEY", "token_assignment",
+       _KEY_NAME + r"[\"']?\s*(?:=>?|:)\s*[\"']?" + _KEY_VALUE,
+       ("key", "token"), score=0.8, group=1, valid=_random_looking, flags=re.I),
     _p(
         "API_KEY",
         "aws_secret_access_key",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 
 import pytest
@@ -56,6 +57,15 @@ def test_private_key_block_is_found_whole() -> None:
         ("password=dragon", "dragon"),  # assigned: a plain word is a password too
         ("password: sunshine", "sunshine"),  # stated: so is a plain word that says nothing about the password
         ("My password is football", "football"),
+        ("REDIS_URL=redis://:Rd7kP2xQ9m@cache:6379/0", "Rd7kP2xQ9m"),  # a password with no user name
+        # given to a tool on its command line, kept in a .netrc, or set as an XML key-value pair
+        ("curl -u deploy:Fh6tGk9Lp2 https://api.example.com", "Fh6tGk9Lp2"),
+        ("curl --user=deploy:Fh6tGk9Lp2 https://api.example.com", "Fh6tGk9Lp2"),
+        ("mysql -u root -p'Kj8#nB3vX' prod", "Kj8#nB3vX"),
+        ("mysqldump -uroot -pKj8nB3vX shop > dump.sql", "Kj8nB3vX"),
+        ("sshpass -p 'Rt5yU8iO' ssh root@build-01", "Rt5yU8iO"),
+        ("machine api.example.com login deploy password Fh6$tGk9Lp", "Fh6$tGk9Lp"),
+        ('<add key="DbPassword" value="Vx7#pL2qZ9" />', "Vx7#pL2qZ9"),
     ],
 )
 def test_passwords_in_assignments_and_connection_strings(text: str, password: str) -> None:
@@ -79,6 +89,17 @@ def test_passwords_in_assignments_and_connection_strings(text: str, password: st
         "require_password: never",
         "The password is usually case-sensitive",
         "Your password is stored hashed.",
+        "mysql -u root -p shop",  # -p alone asks for the password; shop is the database
+        # Key-like names whose value is code, a placeholder or not generated.
+        "token = tokenizer.encode(text_2024_v2_final)",
+        'api_key = os.environ["OPENAI_API_KEY"]',
+        'api_key="your_api_key_here_123"',
+        "api_key_id = 12345678901234567890",
+        "token_count: 1234567890123456",
+        "secret_key = settings.SECRET_KEY",
+        "Basic Introduction to Python programming",
+        "Authorization: Bearer <token>",
+        "Authorization: Basic $CREDENTIALS",
     ],
 )
 def test_look_alikes_are_not_credentials(text: str) -> None:
@@ -97,3 +118,25 @@ def test_a_credential_glued_to_chinese_text_is_found(name: str) -> None:
                                    "https://hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnopqrstuvwx"])
 def test_slack_app_tokens_refresh_tokens_and_webhooks_are_keys(value: str) -> None:
     assert ("API_KEY", value) in found(f"slack: {value} ok")
+
+
+def test_http_basic_authorization_is_a_password() -> None:
+    blob = base64.b64encode(f"deploy:{rand(14)}".encode()).decode()
+    assert ("PASSWORD", blob) in found(f"curl -H 'Authorization: Basic {blob}' https://api.example.com")
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "OPENAI_API_KEY={v}",
+        'headers = {{"x-api-key": "{v}"}}',
+        "SECRET_KEY = '{v}'",
+        'const apiKey = "{v}";',
+        "https://example.com/cb#access_token={v}&expires_in=3600",
+        "refresh_token: {v}",
+        "-H 'Authorization: Bearer {v}'",
+    ],
+)
+def test_generated_tokens_given_to_key_like_names_are_keys(template: str) -> None:
+    value = rand(32, ALNUM + "_-")
+    assert ("API_KEY", value) in found(template.format(v=value))
