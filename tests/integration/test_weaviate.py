@@ -44,4 +44,9 @@ def test_changed_policy_file_is_reindexed(index) -> None:
     assert "seniority" in matches[0].rule.text
     col = index.client.collections.get(index.name)
     changed = parse_policy("p.md", doc.replace("lottery", "seniority"))
-    assert {o.properties["content_hash"] for o in col.iterator()} == {changed.content_hash}
+    stored = [o.properties["content_hash"] for o in col.iterator()]
+    assert {v.split(":")[0] for v in stored} == {changed.content_hash}  # "<file hash>:<embedder version>"
+    assert len(stored) == sum(len(r.chunks()) for r in changed.rules)  # the old version's chunks are gone
+    # Synced again unchanged: nothing is re-inserted (ids derive from source, version and position).
+    index.sync([changed], emb)
+    assert len(list(col.iterator())) == len(stored)

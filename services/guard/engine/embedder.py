@@ -7,6 +7,7 @@ in ``services/guard/models/embedder/``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -24,8 +25,11 @@ class Embedder:
 
     # batch_size 1: int8 dynamic quantisation scales activations per batch, so a text batched with others would
     # get a (slightly) different vector than alone; one at a time keeps embeddings deterministic and unpadded.
-    def __init__(self, session, tokenizer: Tokenizer, max_seq_length: int = 256, batch_size: int = 1) -> None:
+    def __init__(self, session, tokenizer: Tokenizer, max_seq_length: int = 256, batch_size: int = 1,
+                 version: str = "") -> None:
         self.session = session
+        # Which model made a vector: a stored policy index (Weaviate) re-embeds its rules when this changes.
+        self.version = version
         self.tokenizer = tokenizer
         self.batch_size = batch_size
         # Same truncation as sentence-transformers (max_seq_length), padding to the longest text in a batch.
@@ -36,9 +40,10 @@ class Embedder:
     def load(cls, path: Path | None = None, *, threads: int = 1) -> Embedder:
         model_dir = Path(path) if path is not None else MODEL_DIR
         settings = json.loads((model_dir / "config.json").read_text())
-        return cls(create_session(model_dir / settings["onnx_file"], threads),
-                   Tokenizer.from_file(str(model_dir / "tokenizer.json")),
-                   max_seq_length=settings.get("max_seq_length", 256))
+        model_file = model_dir / settings["onnx_file"]
+        return cls(create_session(model_file, threads), Tokenizer.from_file(str(model_dir / "tokenizer.json")),
+                   max_seq_length=settings.get("max_seq_length", 256),
+                   version=hashlib.sha256(model_file.read_bytes()).hexdigest()[:16])
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embeddings of shape (len(texts), 384), float32, each row of unit length."""

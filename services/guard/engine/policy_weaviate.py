@@ -1,8 +1,13 @@
 """Policy index in Weaviate (weaviate-client v4), used when ``GW_GUARD_WEAVIATE_URL`` is set.
 
 The collection is created on start with self-provided vectors (no vectorizer module) and cosine distance. Each
-object is one embedded chunk with its rule id, title, kind (violation/allowed), source file and the file's content
-hash; on sync a file whose hash changed (or that disappeared) has its objects deleted and re-inserted.
+object is one embedded chunk with its rule id, title, kind (violation/allowed), source file and a version: the
+file's content hash and the embedder's (``Embedder.version``), so that a new embedding model re-indexes too.
+
+A changed file is re-indexed new-before-old: its new chunks are inserted (ids derived from source, version and
+position, so a retry overwrites instead of duplicating) and only once all of them are in are the old version's
+deleted. A search running meanwhile sees the old rules or both, never neither; a refused insert raises, and the
+old version stays in force (the detector logs it, or at start fails closed).
 """
 
 from __future__ import annotations
@@ -50,28 +55,44 @@ class WeaviatePolicyIndex:
             )
 
     def sync(self, documents: list[PolicyDocument], embedder: Embeds) -> None:
+        from weaviate.classes.data import DataObject
         from weaviate.classes.query import Filter
+        from weaviate.util import generate_uuid5
 
         col = self.client.collections.get(self.name)
-        stored: dict[str, str] = {}
+        stored: dict[str, set[str]] = {}
         for obj in col.iterator(return_properties=["source", "content_hash"]):
-            stored[obj.properties["source"]] = obj.properties["content_hash"]
-        wanted = {d.source: d for d in documents}
-        for source in set(stored) - set(wanted):
-            col.data.delete_many(where=Filter.by_property("source").equal(source))
-        for source, doc in wanted.items():
-            self._rules.update({r.rule_id: r for r in doc.rules})
-            if stored.get(source) == doc.content_hash:
+            stored.setdefault(obj.properties["source"], set()).add(obj.properties["content_hash"])
+        model = getattr(embedder, "version", "")
+        for doc in documents:
+            version = f"{doc.content_hash}:{model}"
+            if stored.get(doc.source) == {version}:
                 continue
-            col.data.delete_many(where=Filter.by_property("source").equal(source))
             rows = [(r, t, v) for r in doc.rules for t, v in r.chunks()]
             vectors = embedder.embed([t for _, t, _ in rows])
-            with col.batch.dynamic() as batch:
-                for (rule, text, violation), vec in zip(rows, vectors, strict=True):
-                    batch.add_object(properties={
-                        "rule_id": rule.rule_id, "title": rule.title, "text": rule.text, "chunk": text,
-                        "kind": "violation" if violation else "allowed", "source": source,
-                        "content_hash": doc.content_hash}, vector=vec.tolist())
+            objects = [DataObject(
+                properties={"rule_id": rule.rule_id, "title": rule.title, "text": rule.text, "chunk": text,
+                            "kind": "violation" if violation else "allowed", "source": doc.source,
+                            "content_hash": version},
+                vector=vec.tolist(), uuid=generate_uuid5(f"{doc.source}|{version}|{n}", self.name),
+            ) for n, ((rule, text, violation), vec) in enumerate(zip(rows, vectors, strict=True))]
+            if objects:
+                result = col.data.insert_many(objects)
+                if result.has_errors:
+                    first = next(iter(result.errors.values()))
+                    raise RuntimeError(f"Weaviate refused {len(result.errors)} of {len(objects)} chunks of "
+                                       f"{doc.source}: {first.message}")
+            source = Filter.by_property("source").equal(doc.source)
+            self._delete(col, source & Filter.by_property("content_hash").not_equal(version), doc.source)
+        for gone in set(stored) - {d.source for d in documents}:
+            self._delete(col, Filter.by_property("source").equal(gone), gone)
+        self._rules = {r.rule_id: r for d in documents for r in d.rules}
+
+    @staticmethod
+    def _delete(col, where, source: str) -> None:
+        result = col.data.delete_many(where=where)
+        if result.failed:
+            raise RuntimeError(f"Weaviate did not delete {result.failed} outdated chunks of {source}")
 
     def search(self, vectors: np.ndarray, k: int = 3) -> list[list[RuleMatch]]:
         from weaviate.classes.query import MetadataQuery
