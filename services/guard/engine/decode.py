@@ -61,6 +61,9 @@ class DecodedView:
         return self.start, self.end
 
 
+_NUMBER_PUNCTUATION = frozenset(" -./:,+()#")
+
+
 def _readable(raw: bytes) -> str | None:
     try:
         text = raw.decode("utf-8")
@@ -70,7 +73,10 @@ def _readable(raw: bytes) -> str | None:
         return None
     printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text)
     letters = sum(ch.isalpha() or ch == " " for ch in text)
-    if printable / len(text) < 0.97 or letters / len(text) < 0.6:
+    # Or mostly digits in the shapes numbers are written in: an encoded card number, SSN or IBAN
+    # ("NDUzOTU3ODc2MzYyMTQ4Ng==") is PII to find, and random bytes almost never decode to it.
+    numbers = sum(ch.isalnum() or ch in _NUMBER_PUNCTUATION for ch in text)
+    if printable / len(text) < 0.97 or (letters / len(text) < 0.6 and numbers / len(text) < 0.95):
         return None
     return text
 

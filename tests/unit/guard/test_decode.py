@@ -69,3 +69,11 @@ def test_url_safe_base64_keeps_its_last_character() -> None:
     assert encoded.endswith("-")  # the URL-safe alphabet's 63rd character, not a separator
     (view,) = decoded_views(normalize(f"data {encoded} end"))
     assert view.text.text == raw.decode()
+
+
+@pytest.mark.parametrize("number", ["4539 5787 6362 1486", "4539578763621486", "SSN 219-09-9999",
+                                    "DE89 3704 0044 0532 0130 00", "+1 (415) 555-0172"])
+@pytest.mark.parametrize("encode", [lambda b: base64.b64encode(b).decode(), bytes.hex])
+def test_an_encoded_number_gets_a_view_so_that_pii_in_it_is_found(number: str, encode) -> None:
+    # Digits are not letters: a base64 card number used to be dropped as unreadable, and reached the provider.
+    assert number in views(f"please store {encode(number.encode())} for me")
