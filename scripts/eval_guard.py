@@ -89,7 +89,11 @@ async def eval_credentials_and_negatives(pipeline: GuardPipeline, rounds: int = 
                                 "PASSWORD"),
                  "curl_user": ("curl -u deploy:" + _rand(12) + " https://api.example.com", "PASSWORD"),
                  "mysql_p": ("mysql -u root -p" + _rand(12) + " shop", "PASSWORD"),
-                 "netrc": ("machine api.example.com login deploy password " + _rand(12), "PASSWORD")}
+                 "netrc": ("machine api.example.com login deploy password " + _rand(12), "PASSWORD"),
+                 "camel_case": ('{"dbPassword": "' + _rand(12) + '"}', "PASSWORD"),
+                 "key_stated": ("my key is " + _rand(32) + ", why 401?", "API_KEY"),
+                 "huggingface": ("hf_" + _rand(34), "API_KEY"),
+                 "docker_login": ("docker login -u ci -p " + _rand(12) + " registry.example.com", "PASSWORD")}
         for name, (value, entity) in creds.items():
             v = await pipeline.screen_text(f"config for the deploy: {value} thanks", LOG)
             hits[name] += any(f.type == entity for f in v.assessment.findings)
@@ -108,6 +112,22 @@ async def eval_credentials_and_negatives(pipeline: GuardPipeline, rounds: int = 
         v = await pipeline.screen_text(f"see {value} in the log", LOG)
         bad[kind] += bool(v.assessment.findings)
     print("== negatives (must be 0) ==  " + "  ".join(f"{k}: {bad[k]}/200 with findings" for k in sorted(bad)))
+    # Code and output that handle passwords without holding one (the credential patterns used to flag them).
+    code = [t.format(v=rng.choice(["password", "passwd", "pwd", "secret", "token", "api_key"]))
+            for t in _CODE_NEGATIVES for _ in range(10)]
+    flagged = 0
+    for text in code:
+        v = await pipeline.screen_text(text, LOG)
+        flagged += any(f.category == "secret" for f in v.assessment.findings)
+    print(f"== code and prompts that handle secrets without one: {flagged}/{len(code)} with a secret finding")
+
+
+_CODE_NEGATIVES = (
+    "{v} = getpass.getpass('Password: ')", "self.{v} = {v}", "def login(username, {v}=None):",
+    "{v} = request.form['{v}']", "const {v} = input.value;", "if {v} == confirm_{v}:\n    save(user)",
+    'return {{"{v}": {v}, "user": user}}', "{v}: Optional[str] = None", "{v} = os.environ['DB_PASSWORD']",
+    "Enter {v}: \nSorry, try again.", "PASS: tests/test_{v}.py::test_ok", "{v}: Must be at least 8 characters",
+)
 
 
 def _rand(n: int) -> str:

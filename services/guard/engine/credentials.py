@@ -13,14 +13,22 @@ import base64
 import bisect
 import itertools
 import re
-from collections.abc import Callable
+import string
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 
 SECRET_ENTITIES = ("API_KEY", "PRIVATE_KEY", "PASSWORD")
 
-_PLACEHOLDER = re.compile(r"^(?:\$|\{|<|%|\*{3,}|x{4,}|os\.|getenv|process\.env|env\[|none$|null$|true$|false$)", re.I)
+# A reference to a secret, not one: ${VAR}, $(cmd), $VAR, %VAR%, %(name)s, <your password>, {{ .Values.pw }}, ****,
+# os.environ[...]. A value that merely starts with "$" or "%" and mixes cases and digits ("$fRIeTfg4h0L") is a
+# password: those were dropped as placeholders.
+_PLACEHOLDER = re.compile(
+    r"^(?:\$[{(]|\$[A-Za-z_]\w*$|%[A-Za-z_]\w*%|%\(|%s$|<|\{|\*{3,}|x{4,}|os\.|getenv|process\.env|env\["
+    r"|arn:|!vault|vault:|ssm:|none$|null$|nil$|undefined$|true$|false$)",
+    re.I,
+)
 
 
 def _mixed(token: str) -> bool:
@@ -29,7 +37,23 @@ def _mixed(token: str) -> bool:
 
 
 def _not_placeholder(token: str) -> bool:
+    if token[:1] in ("$", "%", "<", "{") and _mixed(token[1:]) and not re.search(r"[_>}%]", token[1:]):
+        return True  # "$fRIeTfg4h0L", "<asNbJNC3LLZ": a password, not a variable or a <placeholder>
     return not _PLACEHOLDER.match(token) and not token.lower().startswith(("your", "my_", "example", "changeme"))
+
+
+_CALL_OR_INDEX = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[(\[]")
+_ATTRIBUTE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
+_NAMED_LIKE_A_SECRET = re.compile(r"[A-Za-z_]*(?:pass|pwd|secret|token|key)[A-Za-z_]*", re.I)
+
+
+def _code(value: str) -> bool:
+    """An unquoted value that is code, not a secret: a tuple or a list, a call or an index (getpass.getpass(,
+    request.form[), an attribute (self.password, input.value), or a variable named like the key without digits
+    (password=password, confirm_password); "password=Password123" and "password=hunter2" stay passwords."""
+    bare = value.rstrip(")]};,:")
+    return bool((value.startswith(("(", "[")) and not _mixed(value)) or _CALL_OR_INDEX.match(value)
+                or _ATTRIBUTE.fullmatch(bare) or _NAMED_LIKE_A_SECRET.fullmatch(bare) or not _not_placeholder(bare))
 
 
 @dataclass(frozen=True)
@@ -44,6 +68,13 @@ class CredentialPattern:
     # them is not searched. Python's regex engine tries a pattern that starts with \b at every position (~0.17 ms
     # per 10,000 characters each); a substring test is ~100 times cheaper, and almost every text has no key.
     hints: tuple[str, ...] = ()
+    code_check: bool = False  # an unquoted value that reads as code (``_code``) is not a secret
+    # A pattern that starts with a key name (group "key") is not searched for as it is: case-insensitive, the regex
+    # engine tries its alternatives at every position (1.07 ms per 10,000 characters for the password names). Its
+    # names are found in the ASCII-lower-cased text by ``key_scan`` (0.14 ms), where they may start
+    # (``_key_starts``), and the pattern is matched there.
+    key_scan: re.Pattern[str] | None = None
+    not_after: tuple[str, ...] = ()  # lower-cased text that may not come right before the key name
 
     def may_match(self, text: str, lowered: str) -> bool:
         haystack = lowered if self.regex.flags & re.I else text
@@ -59,10 +90,13 @@ never something nothing case sensitive blank forgotten lost compromised leaked v
 generated managed handled checked verified ignored enabled disabled unset unknown usually typically generally
 often sometimes currently still also only just probably likely definitely very really quite actually being used
 needed stale rotated complex simple random unique private public secret confidential sensitive available shared
+case-sensitive must should will can cannot may might sorry please enter type leave not at be has have was is are
+the a an this that of for to in on with by it its our their
 """.split())
 
 
 _FILLER = re.compile(r"x{4,}|\*{3,}|\.{3}|here$", re.I)
+_CAMEL_WORDS = re.compile(r"(?:[A-Z]{1,5}[a-z]{2,})+[A-Z]{0,5}")  # a type or class name: JWTAccessTokenClaims
 
 
 def _random_looking(token: str) -> bool:
@@ -70,7 +104,8 @@ def _random_looking(token: str) -> bool:
     digits, or (a key of letters alone, 1 in 40 of random 32-character ones) a third or more of either case,
     changing case at every fourth character or more often, which a CamelCase name ("MyVeryLongVariableName",
     "HTTPClientFactory") does not."""
-    if sum(c.isalpha() for c in token) < 2 or not _not_placeholder(token) or _FILLER.search(token):
+    if (sum(c.isalpha() for c in token) < 2 or not _not_placeholder(token) or _FILLER.search(token)
+            or _CAMEL_WORDS.fullmatch(token)):
         return False
     if sum(c.isdigit() for c in token) >= 2:
         return True
@@ -89,38 +124,108 @@ def _basic_credentials(token: str) -> bool:
 
 
 def _not_a_word(token: str) -> bool:
-    """Not a word about a password: "The password is required" states no password."""
-    return _not_placeholder(token) and token.lower().rstrip(".,;:!?") not in _ABOUT_A_PASSWORD
+    """Not a word about a password ("The password is required", "Password: (leave blank)"), nor a path ("Output of
+    pwd: /home/ubuntu")."""
+    return (_not_placeholder(token) and token.lower().rstrip(".,;:!?") not in _ABOUT_A_PASSWORD
+            and not token.startswith(("/", "~/", "./", "(", "[")))
 
 
 def _p(entity: str, name: str, regex: str, hints: tuple[str, ...], score: float = 0.95, group: int = 0,
-       valid=None, flags: int = 0) -> CredentialPattern:
+       valid=None, flags: int = 0, code_check: bool = False, not_after: tuple[str, ...] = ()) -> CredentialPattern:
     # ASCII: a key glued to Chinese or Japanese text ("密钥是AKIA...。") has no \b before it in Unicode, where
     # CJK characters are word characters. The text is NFKC-normalised first, so folding is done by then.
-    return CredentialPattern(entity, name, re.compile(regex, flags | re.ASCII), score, group, valid, hints)
+    names = re.match(r"\(\?P<key>([^()]*)\)", regex)
+    key_scan = re.compile(rf"(?:{names.group(1)})\b", re.ASCII) if names else None
+    return CredentialPattern(entity, name, re.compile(regex, flags | re.ASCII), score, group, valid, hints,
+                             code_check, key_scan, not_after)
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _lower_same_offsets(text: str) -> str:
+    """Lower case, every character where it was: str.lower() (C speed) unless it lengthened a character ("İ");
+    then ASCII only (translate() is ~10x slower)."""
+    lower = text.lower()
+    return lower if len(lower) == len(text) else text.translate(_ASCII_LOWER)
+
+
+def _key_starts(text: str, i: int) -> bool:
+    """A key name starts at ``i``: at a word boundary, after "_" ("DB_PASSWORD"), in camelCase ("dbPassword",
+    "hfToken") or glued to an upper-case prefix ("PGPASSWORD")."""
+    if i == 0:
+        return True
+    before = text[i - 1]
+    if not (before.isascii() and before.isalnum()):  # \b (ASCII), or "_"
+        return True
+    if before.isascii() and (before.islower() or before.isdigit()) and text[i].isupper():
+        return True
+    return before.isupper() and text.startswith(("PASSWORD", "SECRET", "TOKEN"), i)
+
+
+def _generated_key(token: str) -> bool:
+    """A key stated in prose or on a command line ("my key is ...", "--token ..."): generated-looking, and not a
+    UUID, a SHA-1/SHA-256 digest, a 0x address, a Stripe publishable key or a path, which follow the word "key"
+    without being secrets."""
+    return (_random_looking(token) and not _UUID.fullmatch(token) and not token.startswith(("0x", "0X", "pk_"))
+            and not (len(token) in (40, 64) and _HEX.fullmatch(token)) and not _FILE.search(token))
+
+
+_FILE = re.compile(r"//|/.*\.[A-Za-z]{2,4}$")  # a URL or a file path ("object key: uploads/2024/report.pdf")
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_HEX = re.compile(r"[0-9a-fA-F]+")
+
+
+def _openai_like(token: str) -> bool:
+    """OpenAI keys mix cases and digits; OpenAI-compatible providers' are "sk-" and lower-case hex (DeepSeek)."""
+    return _mixed(token) or bool(re.fullmatch(r"sk-[0-9a-f]{32,}", token))
 
 
 # The value: a quoted one up to its closing quote (a passphrase may hold spaces, "&", ";"); an unquoted one up to
-# whitespace, a quote, ";", "," or an "&" that starts the next query parameter ("pw=hunter2&user=bob"): an "&"
-# inside the password ("Tr0ub4dor&3") used to end it and leave the rest in the clear.
-_PASSWORD_VALUE = r"""((?<=")[^"\n]{4,}(?=")|(?<=')[^'\n]{4,}(?=')|(?:[^\s"'&;,]|&(?![A-Za-z_]\w*=)){4,})"""  # noqa: S105
-_PASSWORD_KEY = r"(?:\b|(?<=_))(?:password|passwd|passphrase|pwd|pass|db_pass|secret|client_secret)\b"  # noqa: S105 (regexes, not passwords)
+# whitespace, a quote, or a ",", ";" or "&" that starts the next field ("pw=hunter2&user=bob", "Password=x;Database=y",
+# "password=x, user=y"): one inside the password ("Tr0ub4dor&3", "Vcu0X,70NwUT") used to end it and leave the rest
+# in the clear.
+_ASSIGNED_VALUE = (
+    r"""((?<=")[^"\n]{4,}(?=")|(?<=')[^'\n]{4,}(?=')"""
+    r"""|(?:[^\s"'&;,]|[&;,](?![\s"']|[A-Za-z_][\w.\- ]*[=:]|$)){4,})""")
+# A quoted value, or an unquoted one up to whitespace or a quote (command lines, config files).
+_ARGUMENT = r"""(?:"([^"\n]{3,})"|'([^'\n]{3,})'|([^\s"']{3,}))"""
+
+
+def _names(words: str) -> str:
+    """Key names as the "key" group; where one may start is ``_key_starts``'s."""
+    return rf"(?P<key>{words})\b"
+
+
+# Assigned ("=", "=>", or ":" before a quoted value): any of these but "pw" (in code, "ph, pw = ..." is a padding
+# width); stated (": " unquoted): not a bare "pass" ("PASS: tests/test_login.py" is test output); stated with
+# "is": password words only ("the secret is safe").
+_PASSWORD_KEY = _names("password|passwd|passphrase|pwd|pass|psk|db_pass|secret|client_secret")
+_PASSWORD_KEY_STATED = _names("password|passwd|passphrase|pwd|pw|psk|secret|client_secret|_pass")
+_PASSWORD_WORD = _names("password|passwd|passphrase|pwd")
 # A name that ends in one of these holds a key or token ("OPENAI_API_KEY", "x-api-key", "SECRET_KEY", "apiKey"); a
 # name that goes on past it ("api_key_id", "token_count") does not. Its value counts only if it looks generated.
-_KEY_NAME = (
-    r"(?:\b|(?<=[_\-.]))(?:api[_\-]?key|api[_\-]?token|access[_\-]?token|auth[_\-]?token|secret[_\-]?key"
+_KEY_NAME = _names(
+    r"api[_\-]?key|api[_\-]?token|access[_\-]?token|auth[_\-]?token|secret[_\-]?key"
     r"|private[_\-]?token|refresh[_\-]?token|bearer[_\-]?token|signing[_\-]?key|encryption[_\-]?key"
-    r"|master[_\-]?key|token)\b")
+    r"|master[_\-]?key|token")
 # Quoted: up to the quote (12+ characters, any but blanks: Django's keys hold "!@#$%^&*()"); unquoted: 16+ of the
 # characters tokens are made of, and not a call or an index ("token = tokenizer.encode(text)").
 _KEY_VALUE = (
     r"""((?<=")[^"\s]{12,}(?=")|(?<=')[^'\s]{12,}(?=')"""
     r"|[A-Za-z0-9_\-+/=.~]{16,}(?![A-Za-z0-9_\-+/=.~(\[]))")
+_KEY_CHAR = r"[A-Za-z0-9_\-+/=.~]"
+_PW_HINTS = ("pass", "pwd", "secret")  # in the lower-cased text
 
 CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p("API_KEY", "anthropic", r"\bsk-ant-[A-Za-z0-9_\-]{20,}", ("sk-ant-",)),
-    _p("API_KEY", "openai", r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}", ("sk-",), valid=_mixed),
+    _p("API_KEY", "openai", r"\bsk-(?!ant-|or-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}", ("sk-",),
+       valid=_openai_like),
+    _p("API_KEY", "openrouter", r"\bsk-or-v1-[0-9a-f]{64}\b", ("sk-or-",)),
     _p("API_KEY", "google", r"\bAIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])", ("AIza",)),
+    _p("API_KEY", "google_oauth_secret", r"\bGOCSPX-[A-Za-z0-9_\-]{28}(?![A-Za-z0-9_\-])", ("GOCSPX-",)),
     _p("API_KEY", "aws_access_key_id", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b", ("AKIA", "ASIA", "ABIA", "ACCA")),
     _p("API_KEY", "github", r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
     _p("API_KEY", "github_pat", r"\bgithub_pat_[A-Za-z0-9_]{22,}\b", ("github_pat_",)),
@@ -128,6 +233,21 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p("API_KEY", "slack", r"\b(?:xox[baprse]|xapp)-[A-Za-z0-9\-]{10,}", ("xox", "xapp-")),
     _p("API_KEY", "slack_webhook", r"\bhttps://hooks\.slack\.com/services/[A-Za-z0-9/]{20,}", ("hooks.slack.com",)),
     _p("API_KEY", "stripe", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b", ("k_live_", "k_test_")),
+    # Other providers' prefixed keys (the prefixes and lengths their docs and secret scanners use).
+    _p("API_KEY", "huggingface", r"\bhf_[A-Za-z0-9]{30,}\b", ("hf_",), valid=_mixed),
+    _p("API_KEY", "npm", r"\bnpm_[A-Za-z0-9]{36}\b", ("npm_",)),
+    _p("API_KEY", "pypi", r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}", ("pypi-AgEI",)),
+    _p("API_KEY", "sendgrid", r"\bSG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}(?![A-Za-z0-9_\-])", ("SG.",)),
+    _p("API_KEY", "groq", r"\bgsk_[A-Za-z0-9]{48,}\b", ("gsk_",)),
+    _p("API_KEY", "digitalocean", r"\bdo[opr]_v1_[a-f0-9]{64}\b", ("_v1_",)),
+    _p("API_KEY", "shopify", r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b", ("shp",)),
+    _p("API_KEY", "linear", r"\blin_api_[A-Za-z0-9]{40}\b", ("lin_api_",)),
+    _p("API_KEY", "replicate", r"\br8_[A-Za-z0-9]{37}\b", ("r8_",)),
+    _p("API_KEY", "postman", r"\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b", ("PMAK-",)),
+    _p("API_KEY", "databricks", r"\bdapi[a-f0-9]{32}(?:-\d+)?\b", ("dapi",)),
+    _p("API_KEY", "mailgun", r"\bkey-[0-9a-f]{32}\b", ("key-",)),
+    _p("API_KEY", "telegram_bot", r"(?<![\w:])\d{8,10}:AA[A-Za-z0-9_\-]{30,40}(?![A-Za-z0-9_\-])", (":AA",)),
+    _p("API_KEY", "azure_storage", r"\bAccountKey=([A-Za-z0-9+/]{40,}={0,2})", ("AccountKey=",), group=1),
     # Not \b: it holds after every "-" too, and "eyJ-eyJ-..." then cost quadratic time (100,000 chars: ~3 s).
     _p("API_KEY", "jwt", r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{10,}",
        ("eyJ",)),
@@ -145,63 +265,99 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p(
         "PASSWORD",
         "connection_string",
-        # The password runs to the last "@" before the host: an unencoded "@" in it is common ("P@ssw0rd").
-        r"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@]*:([^\s/]{3,})@[^\s/@]+",  # no user: redis://:pw@host
+        # The password runs to the last "@" before the host: an unencoded "@" in it is common ("P@ssw0rd"). Not
+        # across ";": "jdbc:sqlserver://h:1433;user=sa;password=x@y" has no user:password part.
+        r"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@]*:([^\s/;]{3,})@[^\s/@]+",  # no user: redis://:pw@host
         ("://",),
         score=0.9,
         group=1,
         valid=_not_placeholder,
     ),
-    # Assigned (=, =>, or a quoted value): whatever the value. Stated (": " or " is ", unquoted): not a plain
-    # word, so prose about passwords ("The password is required", "password: always") is not a secret. The key
-    # may end a longer name (DB_PASSWORD, api_secret).
+    _p("PASSWORD", "jdbc_oracle", r"\bjdbc:oracle:\w+:@?[^\s/@:]+/(\S{3,})@[^\s@]+", ("jdbc:oracle",), score=0.9,
+       group=1, valid=_not_placeholder),
+    # Assigned (=, =>, or a quoted value): whatever the value, unless it is code. Stated (": " unquoted, or " is "):
+    # not a plain word about passwords ("The password is required", "password: always"). The key may end a longer
+    # name (DB_PASSWORD, api_secret, dbPassword, PGPASSWORD). Not across a line break ("secret:\n  name: x").
     _p(
         "PASSWORD",
         "password_assignment",
-        _PASSWORD_KEY + r"[\"']?\s*(?:=>?|:\s*(?=[\"']))\s*[\"']?" + _PASSWORD_VALUE,
-        ("pass", "pwd", "secret"),
+        _PASSWORD_KEY + r"[\"']?[ \t]*(?:=>?|:[ \t]*(?=[\"']))[ \t]*[\"']?" + _ASSIGNED_VALUE,
+        ("pass", "pwd", "secret", "psk"),
         score=0.85,
-        group=1,
+        group=2,
         valid=_not_placeholder,
         flags=re.I,
+        code_check=True,
     ),
     _p(
         "PASSWORD",
         "password_stated",
-        _PASSWORD_KEY + r"[\"']?\s*(?::|\bis\b)\s*[\"']?" + _PASSWORD_VALUE,
-        ("pass", "pwd", "secret"),
+        _PASSWORD_KEY_STATED + r"[\"']?[ \t]*:[ \t]*[\"']?" + _ASSIGNED_VALUE,
+        ("pass", "pwd", "pw", "secret", "psk"),
         score=0.85,
-        group=1,
+        group=2,
         valid=_not_a_word,
         flags=re.I,
+        code_check=True,
     ),
-    # Passwords given to a tool on its command line, in a .netrc, or as an XML/HTML key-value attribute pair.
+    _p("PASSWORD", "password_is", _PASSWORD_WORD + r"[ \t]+is[ \t]+[\"']?" + _ASSIGNED_VALUE, ("pass", "pwd"),
+       score=0.85, group=2, valid=_not_a_word, flags=re.I, code_check=True),
+    # PHP's define('DB_PASSWORD', '...'), XML elements and properties named like a password.
+    _p("PASSWORD", "define", r"\bdefine\(\s*[\"']\w*(?:password|passwd|pwd|secret)\w*[\"']\s*,\s*" + _ARGUMENT,
+       ("define",), score=0.85, group=-1, valid=_not_placeholder, flags=re.I),
+    _p("PASSWORD", "xml_element", r"<(\w*(?:password|passwd|pwd|secret)\w*)>([^<\n]{3,})</\1>", _PW_HINTS, score=0.85,
+       group=2, valid=_not_placeholder, flags=re.I),
+    _p("PASSWORD", "xml_property",
+       r"\bname\s*=\s*[\"'][^\"'\n]{0,60}(?:password|passwd|pwd|secret)[\"']\s*>([^<\n]{3,})</", _PW_HINTS,
+       score=0.85, group=1, valid=_not_placeholder, flags=re.I),
+    _p("PASSWORD", "key_value_attribute",
+       r"\b(?:key|name)\s*=\s*[\"'][^\"'\n]{0,40}?(?:password|passwd|pwd|secret)[^\"'\n]{0,40}[\"']\s+value\s*=\s*"
+       r"[\"']([^\"'\n]{4,})[\"']", _PW_HINTS, score=0.85, group=1, valid=_not_placeholder, flags=re.I),
+    # Passwords given to a tool on its command line or in its config file, or kept in a .netrc.
+    _p("PASSWORD", "cli_password", r"(?<!\S)--(?:password|passwd|pass|pwd)(?:[ \t]+|=)" + _ARGUMENT,
+       ("--pass", "--pwd"), score=0.85, group=-1, valid=_not_placeholder),
     _p("PASSWORD", "curl_user", r"(?<!\S)(?:-u|--user)(?:\s+|=)[\"']?[^\s:\"'@]+:([^\s\"']{3,})", ("-u", "--user"),
        score=0.85, group=1, valid=_not_placeholder),
     # mysql's -p takes the password glued to it ("-pS3cret"); "-p mydb" asks for it and names a database.
-    _p("PASSWORD", "mysql_p", r"\bmysql\w{0,10}\b[^\n]{0,200}?\s-p[\"']?([^\s\"']{3,})", ("mysql",), score=0.85,
-       group=1, valid=_not_placeholder),
-    _p("PASSWORD", "sshpass_p", r"\bsshpass\s+-p\s*[\"']?([^\s\"']{3,})", ("sshpass",), score=0.85, group=1,
+    _p("PASSWORD", "mysql_p", r"\bmysql\w{0,10}\b[^\n]{0,200}?\s-p" + _ARGUMENT, ("mysql",), score=0.85,
+       group=-1, valid=_not_placeholder),
+    _p("PASSWORD", "sshpass_p", r"\bsshpass\s+-p\s*" + _ARGUMENT, ("sshpass",), score=0.85, group=-1,
        valid=_not_placeholder),
+    _p("PASSWORD", "docker_login_p", r"\bdocker\s+login\b[^\n]{0,200}?\s-p[ \t]+" + _ARGUMENT, ("docker",),
+       score=0.85, group=-1, valid=_not_placeholder),
+    _p("PASSWORD", "redis_cli_a", r"\bredis-cli\b[^\n]{0,200}?\s-a[ \t]+" + _ARGUMENT, ("redis-cli",), score=0.85,
+       group=-1, valid=_not_placeholder),
+    _p("PASSWORD", "requirepass", r"(?m)^[ \t]*(?:requirepass|masterauth)[ \t]+" + _ARGUMENT, ("requirepass",
+       "masterauth"), score=0.85, group=-1, valid=_not_placeholder),
+    _p("PASSWORD", "dockerfile_env", r"(?m)^[ \t]*ENV[ \t]+\w*(?:PASSWORD|PASSWD|SECRET)\w*[ \t]+" + _ARGUMENT,
+       ("ENV",), score=0.85, group=-1, valid=_not_placeholder),
+    _p("PASSWORD", "secure_string", r"\bConvertTo-SecureString\s+(?:-String\s+)?(?:\"([^\"\n]{3,})\"|'([^'\n]{3,})')",
+       ("ConvertTo-SecureString",), score=0.85, group=-1, valid=_not_placeholder),
     _p("PASSWORD", "netrc", r"\bmachine\s+\S+\s+(?:login\s+\S+\s+)?password\s+(\S+)", ("machine",), score=0.85,
        group=1, valid=_not_placeholder),
-    _p("PASSWORD", "key_value_attribute",
-       r"\b(?:key|name)\s*=\s*[\"'][^\"'\n]{0,40}?(?:password|passwd|pwd|secret)[^\"'\n]{0,40}[\"']\s+value\s*=\s*"
-       r"[\"']([^\"'\n]{4,})[\"']", ("value",), score=0.85, group=1, valid=_not_placeholder, flags=re.I),
-    # HTTP authorization: Basic carries base64 of "user:password"; a bearer token is a key whatever its form.
+    # HTTP authorization: Basic carries base64 of "user:password" (also Docker's config.json "auth"); a bearer
+    # token is a key whatever its form.
     _p("PASSWORD", "http_basic", r"\bBasic\s+([A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])", ("Basic",), score=0.9,
        group=1, valid=_basic_credentials),
-    _p("API_KEY", "bearer_token", r"\bBearer\s+([A-Za-z0-9_\-+/=.~]{16,})(?![A-Za-z0-9_\-+/=.~])", ("Bearer",),
+    _p("PASSWORD", "docker_auth", r"\"auth\"\s*:\s*\"([A-Za-z0-9+/]{8,}={0,2})\"", ("\"auth\"",), score=0.9,
+       group=1, valid=_basic_credentials),
+    _p("API_KEY", "bearer_token", r"\bBearer\s+(" + _KEY_CHAR + r"{16,})(?!" + _KEY_CHAR + ")", ("Bearer",),
        score=0.85, group=1, valid=_random_looking),
     # A generated value assigned to a key-like name ("SECRET_KEY = 'django-insecure-...'", "x-api-key: 4f0a...").
     _p("API_KEY", "token_assignment",
-       _KEY_NAME + r"[\"']?\s*(?:=>?|:)\s*[\"']?" + _KEY_VALUE,
-       ("key", "token"), score=0.8, group=1, valid=_random_looking, flags=re.I),
+       _KEY_NAME + r"(?:[\"']?[ \t]*(?:=>?|:)|[\"'][ \t]*,)[ \t]*[\"']?" + _KEY_VALUE,
+       ("key", "token"), score=0.8, group=2, valid=_random_looking, flags=re.I, code_check=True),
+    # ... or stated next to the word: "my key is 4f0a...", "--api-key 4f0a...", "Authorization: Token 4f0a...".
+    _p("API_KEY", "key_stated",
+       _names(r"api[_\- ]?key|access[_\- ]?key|key|token|secret")
+       + r"(?:[ \t]+is)?(?:[ \t]*[:=][ \t]*|[ \t]+)[\"']?(" + _KEY_CHAR + r"{20,})(?!" + _KEY_CHAR + ")",
+       ("key", "token", "secret"), score=0.8, group=2, valid=_generated_key, flags=re.I,
+       not_after=("public ", "public_", "public-", "publishable_")),
     _p(
         "API_KEY",
         "aws_secret_access_key",
-        r"(?:aws_secret_access_key|secret_access_key|aws_secret|secretaccesskey|SecretAccessKey)[\"']?\s*[:=]\s*[\"']?"
-        r"([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])",
+        r"(?:aws_secret_access_key|secret_access_key|aws_secret|secretaccesskey|SecretAccessKey)[\"']?"
+        r"(?:\s*[:=]\s*|[ \t]+)[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])",
         ("secret",),
         score=0.95,
         group=1,
@@ -216,7 +372,7 @@ _AWS_NEAR = 200
 
 
 class CredentialRecognizer(LocalRecognizer):
-    """All credential patterns in one recognizer: one pass of ~14 regexes over the text."""
+    """All credential patterns in one recognizer; a pattern runs only on text holding one of its hints."""
 
     def __init__(self, patterns: tuple[CredentialPattern, ...] = CREDENTIAL_PATTERNS) -> None:
         self.patterns = patterns
@@ -230,14 +386,21 @@ class CredentialRecognizer(LocalRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts=None) -> list[RecognizerResult]:
         results: list[RecognizerResult] = []
         lowered = text.casefold()  # what re.IGNORECASE folds ("ſ" is "s") is folded here too
+        ascii_lower = None
         for p in self.patterns:
             if (entities and p.entity not in entities) or not p.may_match(text, lowered):
                 continue
-            for m in p.regex.finditer(text):
-                value = m.group(p.group)
+            if p.key_scan is not None and ascii_lower is None:
+                ascii_lower = _lower_same_offsets(text)
+            for m in self._matches(p, text, ascii_lower):
+                # group -1: the alternative that matched (a quoted or a bare value)
+                g = p.group if p.group >= 0 else next(i for i in range(1, m.re.groups + 1) if m.group(i) is not None)
+                value = m.group(g)
                 if p.valid is not None and not p.valid(value):
                     continue
-                results.append(self._result(p.entity, p.name, m.start(p.group), m.end(p.group), p.score))
+                if p.code_check and text[m.start(g) - 1 : m.start(g)] not in ("'", '"') and _code(value):
+                    continue
+                results.append(self._result(p.entity, p.name, m.start(g), m.end(g), p.score))
         if (not entities or "API_KEY" in entities) and ("AKIA" in text or "ASIA" in text) and (
                 ids := list(_AWS_ID.finditer(text))):
             starts = [i.start() for i in ids]
@@ -246,6 +409,24 @@ class CredentialRecognizer(LocalRecognizer):
                 if k < len(starts) and starts[k] <= m.start() + _AWS_NEAR and _mixed(m.group()):
                     results.append(self._result("API_KEY", "aws_secret_near_key_id", m.start(), m.end(), 0.9))
         return results
+
+    def _matches(self, p: CredentialPattern, text: str, lower: str | None) -> Iterator[re.Match[str]]:
+        if p.key_scan is None or lower is None:
+            yield from p.regex.finditer(text)
+            return
+        pos = 0
+        while name := p.key_scan.search(lower, pos):
+            i = name.start()
+            pos = i + 1  # a name that does not start here ("auth_token" in "oauth_token") may hide one that does
+            if self._key_here(p, text, i) and (m := p.regex.match(text, i)):
+                pos = m.end()
+                yield m
+
+    @staticmethod
+    def _key_here(p: CredentialPattern, text: str, i: int) -> bool:
+        if text.startswith("_", i):  # "_pass": the end of a longer name (ansible_become_pass), not "PASS:"
+            return True
+        return _key_starts(text, i) and not text[max(0, i - 12) : i].lower().endswith(p.not_after or ("\0",))
 
     def _result(self, entity: str, name: str, start: int, end: int, score: float) -> RecognizerResult:
         explanation = AnalysisExplanation(recognizer=self.name, original_score=score, pattern_name=name)

@@ -28,7 +28,7 @@ def test_aws_secret_key_is_found_only_near_an_access_key_id() -> None:
     secret = rand(40, ALNUM + "/+")
     key_id = "AKIA" + rand(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
     assert ("API_KEY", secret) in found(f"id {key_id}\nkey {secret}")
-    assert ("API_KEY", secret) not in found(f"a random token {secret} without any key id")
+    assert ("API_KEY", secret) not in found(f"a random string {secret} without any key id")
     assert ("API_KEY", secret) in found(f"aws_secret_access_key = {secret}")
 
 
@@ -66,6 +66,33 @@ def test_private_key_block_is_found_whole() -> None:
         ("sshpass -p 'Rt5yU8iO' ssh root@build-01", "Rt5yU8iO"),
         ("machine api.example.com login deploy password Fh6$tGk9Lp", "Fh6$tGk9Lp"),
         ('<add key="DbPassword" value="Vx7#pL2qZ9" />', "Vx7#pL2qZ9"),
+        # camelCase names, an upper-case prefix, a longer name ending in _pass
+        ('{"dbUser": "app", "dbPassword": "qwerty12"}', "qwerty12"),
+        ("auth:\n  rootPassword: jRbywZyBv0J\n", "jRbywZyBv0J"),
+        ("PGPASSWORD=p@ssw0rd psql -h db1 -U app prod", "p@ssw0rd"),
+        ("ansible_user: deploy\nansible_become_pass: letmein", "letmein"),
+        # values that start like a placeholder but are passwords, or hold a "," or ";"
+        ("DB_PASSWORD=$fRIeTfg4h0L", "$fRIeTfg4h0L"),
+        ("DB_PASSWORD=<asNbJNC3LLZ", "<asNbJNC3LLZ"),
+        ("DB_PASSWORD=Vcu0X,70NwUT", "Vcu0X,70NwUT"),
+        ("Driver={ODBC Driver 18};Server=tcp:sql.example.net,1433;Uid=app;Pwd=gh1zL9uwFFY8;Encrypt=yes;",
+         "gh1zL9uwFFY8"),
+        ("jdbc:sqlserver://sql01:1433;databaseName=crm;user=sa;password=mpB4d4@8JLhmZ;encrypt=true", "mpB4d4@8JLhmZ"),
+        ("url=jdbc:oracle:thin:scott/p@ssw0rd@db01.internal:1521:ORCL", "p@ssw0rd"),
+        # config files and command lines
+        ("define('DB_PASSWORD', 'i7poyCf1-x0uDSw');", "i7poyCf1-x0uDSw"),
+        ("<datasource>\n  <password>river blue horse staple</password>\n</datasource>", "river blue horse staple"),
+        ('<property name="hibernate.connection.password">purple1955!</property>', "purple1955!"),
+        ("pg_dumpall --host db1 --username admin --password Rocket1596", "Rocket1596"),
+        ("docker login -u deploy -p Tiger1792? registry.example.com", "Tiger1792?"),
+        ("redis-cli -h cache.internal -a 2w4Grt/VaYg12 ping", "2w4Grt/VaYg12"),
+        ("# redis.conf\nrequirepass Summer1923!\n", "Summer1923!"),
+        ("ENV DB_PASSWORD nZD670/g6NrAn", "nZD670/g6NrAn"),
+        ('$pw = ConvertTo-SecureString "battery blue sky" -AsPlainText -Force', "battery blue sky"),
+        ("sshpass -p 'battery sky horse river' ssh root@build-01", "battery sky horse river"),
+        ('network={\n  ssid="HomeNet"\n  psk="letmein1"\n}', "letmein1"),
+        ("user: admin pw: jDdD6P/5BIp7S", "jDdD6P/5BIp7S"),
+        ("İstanbul office DB_PASSWORD=hunter22x", "hunter22x"),  # "İ" lengthens in lower(): offsets still hold
     ],
 )
 def test_passwords_in_assignments_and_connection_strings(text: str, password: str) -> None:
@@ -100,6 +127,32 @@ def test_passwords_in_assignments_and_connection_strings(text: str, password: st
         "Basic Introduction to Python programming",
         "Authorization: Bearer <token>",
         "Authorization: Basic $CREDENTIALS",
+        # Code that handles passwords holds none.
+        "password = getpass.getpass('Password: ')",
+        "self.password = password",
+        "def login(username, password=None):",
+        "password=request.form['password']",
+        "const password = passwordInput.value;",
+        "if password == confirm_password:\n    save(user)",
+        'return {"password": password, "user": user}',
+        "password: Optional[str] = None",
+        "ph, pw = (padding, padding)",
+        '__slots__ = ("password", "username")',
+        "token: JWTAccessTokenClaims,",
+        # Output, prose, specs and references
+        "PASS: tests/test_login.py::test_ok",
+        "secret:\n  secretName: db-creds",
+        "Password: (leave blank for none)",
+        "password: Must be at least 8 characters long",
+        "Enter password: \nPassword: Sorry, try again.",
+        "The secret is safe with me.",
+        "Output of pwd: /home/ubuntu/project",
+        "password: arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf",
+        "DB_PASSWORD=$DB_PASSWORD",
+        "password: %DB_PASSWORD%",
+        "object key: uploads/2024/03/15/report_final_v2.pdf",
+        "the cache key e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "idempotency key 550e8400-e29b-41d4-a716-446655440000",
     ],
 )
 def test_look_alikes_are_not_credentials(text: str) -> None:
@@ -140,3 +193,45 @@ def test_http_basic_authorization_is_a_password() -> None:
 def test_generated_tokens_given_to_key_like_names_are_keys(template: str) -> None:
     value = rand(32, ALNUM + "_-")
     assert ("API_KEY", value) in found(template.format(v=value))
+
+
+@pytest.mark.parametrize(
+    ("prefix", "alphabet", "length"),
+    [("hf_", ALNUM, 34), ("npm_", ALNUM, 36), ("gsk_", ALNUM, 52), ("sk-or-v1-", "0123456789abcdef", 64),
+     ("dop_v1_", "0123456789abcdef", 64), ("shpat_", "0123456789abcdef", 32), ("lin_api_", ALNUM, 40),
+     ("r8_", ALNUM, 37), ("dapi", "0123456789abcdef", 32), ("GOCSPX-", ALNUM, 28), ("key-", "0123456789abcdef", 32),
+     ("sk-", "0123456789abcdef", 32)],  # the last: an OpenAI-compatible provider's lower-case hex key (DeepSeek)
+)
+def test_other_providers_prefixed_keys_are_found_in_prose(prefix: str, alphabet: str, length: int) -> None:
+    value = prefix + rand(length, alphabet)
+    assert ("API_KEY", value) in found(f"my key {value} returns 401, why?")
+
+
+def test_sendgrid_telegram_and_azure_storage_keys() -> None:
+    sendgrid = "SG." + rand(22, ALNUM + "_-") + "." + rand(43, ALNUM + "_-")
+    telegram = rand(10, "123456789") + ":AA" + rand(33, ALNUM + "_-")
+    azure = rand(86, ALNUM + "+/") + "=="
+    assert ("API_KEY", sendgrid) in found(f"SENDGRID={sendgrid}")
+    assert ("API_KEY", telegram) in found(f"bot token {telegram}")
+    assert ("API_KEY", azure) in found(f"DefaultEndpointsProtocol=https;AccountName=acme;AccountKey={azure};")
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["here is my key {v} why does it return 401?", "mytool deploy --api-key {v} --region eu",
+     "Authorization: Token {v}", "key:{v}", "my datadog key is {v}, is it still valid?",
+     '{{"cohereApiKey": "{v}"}}', 'os.environ.setdefault("AZURE_OPENAI_API_KEY", "{v}")',
+     "aws configure set aws_secret_access_key {v}"],
+)
+def test_keys_stated_next_to_the_word_key_or_token(template: str) -> None:
+    value = rand(40, ALNUM)
+    assert ("API_KEY", value) in found(template.format(v=value))
+
+
+def test_a_stripe_publishable_key_is_public() -> None:
+    assert found("STRIPE_PUBLISHABLE_KEY=pk_" + "live_" + rand(24)) == []
+
+
+def test_docker_config_auth_is_a_password() -> None:
+    blob = base64.b64encode(f"deploy:{rand(14)}".encode()).decode()
+    assert ("PASSWORD", blob) in found('{"auths": {"registry.example.com": {"auth": "' + blob + '"}}}')
