@@ -36,7 +36,7 @@ from presidio_analyzer.predefined_recognizers import (
     UsItinRecognizer,
     UsSsnRecognizer,
 )
-from spacy.attrs import IDX, LENGTH, LOWER
+from spacy.attrs import IDX, LENGTH, LOWER, ORTH
 
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.credentials import CredentialRecognizer
@@ -58,11 +58,13 @@ _OFFLINE_TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallba
 # ("邮箱 jane@example.com谢谢"): letters here exclude those scripts. And its \b held after every "-" or "+" of a
 # run, each start scanning the whole run for an "@": "a-" x 10,000 took 30 s (x 50,000 hit Presidio's 60 s regex
 # timeout and silently found nothing). Here a local part is at most 64 characters (RFC 5321), so a start reads
-# at most that far before it needs its "@".
+# at most that far before it needs its "@". The local part takes no "/", "=" or "?": RFC 5321 allows them, but
+# around an address they are a URL's or an assignment's ("?email=jane@example.com", "SMTP_FROM=jane@x.io"), which
+# the span took in (and "/subscribe?email=kevin@example.com" then failed the domain check: no finding at all).
 _L = r"[^\W\u0E00-\u0E7F\u2E80-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF]"
-_S = r"[!#$%&'*+\-/=?^_`{|}~]"
+_S = r"[!#$%&'*+\-^_`{|}~]"
 _EMAIL = (
-    rf"(?<!{_L})(?<!\.)((?:{_L}|[!#$%&*+\-/=?^_{{|}}~])(?:(?:{_L}|{_S}|\.){{0,62}}(?:{_L}|{_S}))?"
+    rf"(?<!{_L})(?<!\.)((?:{_L}|[!#$%&*+\-^_{{|}}~])(?:(?:{_L}|{_S}|\.){{0,62}}(?:{_L}|{_S}))?"
     rf"@{_L}+(?:-+{_L}+)*(?:\.{_L}+(?:-+{_L}+)*)+)(?!{_L})"
 )
 
@@ -71,7 +73,12 @@ class OfflineEmailRecognizer(EmailRecognizer):
     PATTERNS: ClassVar[list[Pattern]] = [Pattern("Email (Medium)", _EMAIL, 0.5)]
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts=None, regex_flags=None):
-        return super().analyze(text, entities, nlp_artifacts, regex_flags) if "@" in text else []
+        if "@" not in text:
+            return []
+        # user@host followed by ":" and more is an ssh/scp target or a shell prompt ("git@github.com:acme/x.git",
+        # "deploy@web-5:~$"), not an address: all 90 probed were reported.
+        return [r for r in super().analyze(text, entities, nlp_artifacts, regex_flags)
+                if not (text[r.end:r.end + 1] == ":" and text[r.end + 1:r.end + 2].strip())]
 
     def validate_result(self, pattern_text: str) -> bool:
         return _OFFLINE_TLD(pattern_text).fqdn != ""
@@ -227,13 +234,15 @@ def _token_index(artifacts: NlpArtifacts) -> tuple[list[int], frozenset[str]]:
 
 def _words_around(lemmas: list[str], keywords: frozenset[str], index: int, n_words: int, step: int) -> list[str]:
     """Up to ``n_words + 1`` keyword lemmas from ``index`` on (the match's own token counts: it may carry the
-    context word with no space, "ssn:123-45-6789")."""
+    context word with no space). Presidio splits the keywords at ":" and then looks a token up among them whole, so
+    a token with a ":" in it ("SSN:686846966", 'ssn":"481920921' in JSON) never counted: here its parts do."""
     words: list[str] = []
     i, remaining = index, n_words + 1
     while 0 <= i < len(lemmas) and remaining > 0:
         lemma = lemmas[i].lower()
-        if lemma in keywords:
-            words.append(lemma)
+        found = [part for part in lemma.split(":") if part in keywords]
+        if found:
+            words += found
             remaining -= 1
         i += step
     return words
@@ -248,10 +257,19 @@ def installed_ner_model(preferred: str | None = None) -> str | None:
 
 def _ssn_recognizer() -> UsSsnRecognizer:
     """Presidio's, with nine bare digits at 0.2 instead of 0.05: next to "SSN" or "social security" the context
-    boost (+0.35) then reaches the 0.5 a finding needs; alone it stays under it (an id, an order number)."""
+    boost (+0.35) then reaches the 0.5 a finding needs; alone it stays under it (an id, an order number). "SS#" is
+    a context word too (``_keep_hash_words`` keeps it one token)."""
     patterns = [Pattern(p.name, p.regex, 0.2 if p.name.startswith("SSN4") else p.score)
                 for p in UsSsnRecognizer.PATTERNS]
-    return UsSsnRecognizer(patterns=patterns)
+    return UsSsnRecognizer(patterns=patterns, context=[*UsSsnRecognizer.CONTEXT, "ss#"])
+
+
+def _keep_hash_words(nlp, recognizers: list) -> None:
+    """spaCy splits "SS#" into "SS" and "#" (punctuation, never a keyword), so context words ending in "#"
+    ("account#", "ss#") never matched: they are kept whole, in the cases they are written in."""
+    for word in {w for r in recognizers for w in (r.context or ()) if "#" in w}:
+        for form in {word, word.upper(), word.capitalize()}:
+            nlp.tokenizer.add_special_case(form, [{ORTH: form}])
 
 
 def pattern_recognizers() -> list:
@@ -284,6 +302,9 @@ def build_analyzer(config: GuardConfig) -> tuple[AnalyzerEngine, bool]:
     else:
         nlp_engine = NoOpNlpEngine(models=[{"lang_code": "en", "model_name": "none"}])
     nlp_engine.load()
+    if isinstance(nlp_engine, SpacyNlpEngine):
+        for nlp in nlp_engine.nlp.values():
+            _keep_hash_words(nlp, recognizers)
     registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
     analyzer = AnalyzerEngine(
         registry=registry, nlp_engine=nlp_engine, supported_languages=["en"],

@@ -166,3 +166,141 @@ def test_an_address_after_a_long_run_of_address_characters_is_found(pii_detector
     # silently found nothing, so padding hid the address.
     text = "a-" * 50_000 + " write to x.y@example.com"
     assert ("EMAIL_ADDRESS", "x.y@example.com") in types_in(pii_detector, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("Visa 4111  1111  1111  1111 exp 05/27", "4111  1111  1111  1111"),  # pasted from a PDF
+        ("Number: 4926  6849  8114  7\nExpiry: 04/26", "4926  6849  8114  7"),
+        ("card: 3782  822463  10005", "3782  822463  10005"),
+        ("4293  5575  9183  6231 07/25 765", "4293  5575  9183  6231"),  # the expiry one space after it left out
+    ],
+)
+def test_a_card_with_two_spaces_between_groups_is_found(pii_detector, text: str, card: str) -> None:
+    assert types_in(pii_detector, text) == [("CREDIT_CARD", card)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Order number {luhn_complete('1', 16)} was refunded",  # no card network issues numbers starting with 1
+        "my phone's IMEI is 353715892726619, it was stolen",  # 15 digits, Luhn-valid: an IMEI, not an Amex
+        "IMEI 867530012345674",
+        "IMEI: 013456789012349",
+    ],
+)
+def test_luhn_valid_ids_outside_the_card_ranges_are_not_cards(pii_detector, text: str) -> None:
+    assert types_in(pii_detector, text) == []
+
+
+def test_maestro_of_any_length_is_still_a_card(pii_detector) -> None:
+    for length in (13, 15, 19):
+        card = luhn_complete("6759", length)
+        assert types_in(pii_detector, f"maestro {card}") == [("CREDIT_CARD", card)]
+
+
+def _iban(country: str, bban: str) -> str:
+    num = int("".join(str(int(c, 36)) for c in bban + country + "00"))
+    return f"{country}{98 - num % 97:02d}{bban}"
+
+
+@pytest.mark.parametrize(
+    "iban",
+    [
+        "hr62 5259 4655 2231 7074 8",  # 5259 4655 2231 7074 is a Luhn-valid Mastercard number
+        "se22 4677 4548 0372 1359 6311",
+        # Letters where SWIFT's registry allows them and Presidio's per-country patterns do not
+        _iban("AZ", "NABZ0000000013701000194X"),
+        _iban("PK", "SCBL00000011234567AB"),
+        _iban("JO", "CBJO0010000000000131000X02"),
+        _iban("DO", "012300000000121245361132"),  # a bank code of digits
+        "AZ21 NABZ 0000 0000 1370 1000 1944",
+        "PK36-SCBL-0000-0011-2345-6702",
+    ],
+)
+def test_an_iban_is_masked_whole_even_with_a_card_inside(pii_detector, iban: str) -> None:
+    assert types_in(pii_detector, f"IBAN: {iban}") == [("IBAN_CODE", iban)]
+
+
+@pytest.mark.parametrize(
+    ("text", "ssn"),
+    [("SSN:686846966", "686846966"), ('{"ssn":"481920921"}', "481920921"), ("SS#: 213598341", "213598341"),
+     ("ss#213598341", "213598341")],
+)
+def test_nine_bare_digits_with_an_attached_ssn_label_are_an_ssn(pii_detector, text: str, ssn: str) -> None:
+    assert types_in(pii_detector, text) == [("US_SSN", ssn)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "git clone git@github.com:acme/x.git",
+        "deploy@web-5.prod.example.com:~$ ls",
+        "scp f ubuntu@ec2-3-17-1-2.compute.amazonaws.com:/tmp/",
+        "deploy@api-1.prod-east.example.com:~$ ls",  # not shortened to deploy@api-1.prod, a domain too
+    ],
+)
+def test_ssh_and_scp_targets_are_not_emails(pii_detector, text: str) -> None:
+    assert types_in(pii_detector, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "email"),
+    [
+        ("GET /subscribe?email=kevin@example.com", "kevin@example.com"),
+        ("https://example.com/unsubscribe?email=jane@example.com", "jane@example.com"),
+        ("SMTP_FROM=jane@x.io", "jane@x.io"),
+        ("write to jane@example.com: she knows", "jane@example.com"),
+    ],
+)
+def test_an_email_span_stops_at_url_and_assignment_syntax(pii_detector, text: str, email: str) -> None:
+    assert types_in(pii_detector, text) == [("EMAIL_ADDRESS", email)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ORD-2024-549592 is pending",
+        "invoice INV-2023-578893",
+        "PO 450-617-1236",
+        "Order number 5247403942 was refunded",
+        "ts=1700000000",
+        "created_at: 1605651042",
+        '{"card_number": "5149 5806 1685 5363"}',  # Luhn-invalid cards
+        "card: 4955 921783 63467",
+        "card: 3780 362700 78770",
+    ],
+)
+def test_ids_timestamps_and_luhn_invalid_cards_are_not_phones(pii_detector, text: str) -> None:
+    assert types_in(pii_detector, text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["assembly version 5.16.12.6", "chrome 115.0.3.109", "Microsoft.AspNetCore.App 6.0.8.70",
+     'AssemblyVersion("117.39.80.25")', "assembly version 16.4.6.15 shipped"],  # the last also read as a phone
+)
+def test_four_part_versions_are_not_ip_addresses(pii_detector, text: str) -> None:
+    assert types_in(pii_detector, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "ip"), [("server 10.0.0.5", "10.0.0.5"), ("ssh root@10.0.0.5", "10.0.0.5")],
+)
+def test_ip_addresses_next_to_hosts_are_found(pii_detector, text: str, ip: str) -> None:
+    assert types_in(pii_detector, text) == [("IP_ADDRESS", ip)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["AWS account id: 575596819840", "arn:aws:iam::575596819840:role/x (account 575596819840)",
+     "aws sts get-caller-identity says account 575596819840"],
+)
+def test_aws_account_ids_are_not_bank_numbers(pii_detector, text: str) -> None:
+    assert types_in(pii_detector, text) == []
+
+
+def test_a_bank_account_number_is_still_found(pii_detector) -> None:
+    assert types_in(pii_detector, "my bank account number is 575596819840") == [
+        ("US_BANK_NUMBER", "575596819840")]
