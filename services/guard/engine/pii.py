@@ -116,7 +116,7 @@ _ID_LABEL = re.compile(r"(?i)\b(?:order|invoice|inv|po)\b\W{0,3}(?:(?:no|number|
 # of 300 mixed versions probed were IP addresses; with the IP gone, 9 of those read as phone numbers).
 _VERSION_BEFORE = re.compile(
     r"(?:(?i:version|\bver|\bbuild|\brelease|\bchrome|\bchromium|\bfirefox|\bsafari|\bedge|\bopera)[\s\"'(=:]{0,3}"
-    r"|\b[A-Z]\w*(?:\.[A-Z]\w*)+\s+)$"
+    r"|\b[A-Z][a-z]\w*(?:\.[A-Z]\w*)+\s+)$"  # a package name; not an initial ("Call J.Smith 415-555-0172")
 )
 
 

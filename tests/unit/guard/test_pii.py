@@ -292,6 +292,11 @@ def test_ip_addresses_next_to_hosts_are_found(pii_detector, text: str, ip: str) 
     assert types_in(pii_detector, text) == [("IP_ADDRESS", ip)]
 
 
+@pytest.mark.parametrize("text", ["Call J.Smith 415-555-0172", "U.S. office: 415-555-0172", "Call me on 415-555-0172"])
+def test_phones_after_initials_and_abbreviations_are_still_found(pii_detector, text: str) -> None:
+    assert types_in(pii_detector, text) == [("PHONE_NUMBER", "415-555-0172")]
+
+
 @pytest.mark.parametrize(
     "text",
     ["AWS account id: 575596819840", "arn:aws:iam::575596819840:role/x (account 575596819840)",
