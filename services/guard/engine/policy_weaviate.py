@@ -6,7 +6,7 @@ file's content hash and the embedder's (``Embedder.version``), so that a new emb
 
 A changed file is re-indexed new-before-old: its new chunks are inserted (ids derived from source, version and
 position, so a retry overwrites instead of duplicating) and only once all of them are in are the old version's
-deleted. A search running meanwhile sees the old rules or both, never neither; a refused insert raises, and the
+deleted. A search running meanwhile sees the old rules or both, never none; a refused insert raises, and the
 old version stays in force (the detector logs it, or at start fails closed).
 """
 
