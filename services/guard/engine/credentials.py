@@ -26,7 +26,7 @@ SECRET_ENTITIES = ("API_KEY", "PRIVATE_KEY", "PASSWORD")
 # password: those were dropped as placeholders.
 _PLACEHOLDER = re.compile(
     r"^(?:\$[{(]|\$[A-Za-z_]\w*$|%[A-Za-z_]\w*%|%\(|%s$|<|\{|\*{3,}|x{4,}|os\.|getenv|process\.env|env\["
-    r"|arn:|!vault|vault:|ssm:|none$|null$|nil$|undefined$|true$|false$)",
+    r"|arn:|!vault|vault:|ssm:|none$|null$|nil$|undefined$|true$|false$|password$|passwd$|pass$|secret$|pwd$)",
     re.I,
 )
 
@@ -39,21 +39,30 @@ def _mixed(token: str) -> bool:
 def _not_placeholder(token: str) -> bool:
     if token[:1] in ("$", "%", "<", "{") and _mixed(token[1:]) and not re.search(r"[_>}%]", token[1:]):
         return True  # "$fRIeTfg4h0L", "<asNbJNC3LLZ": a password, not a variable or a <placeholder>
-    return not _PLACEHOLDER.match(token) and not token.lower().startswith(("your", "my_", "example", "changeme"))
+    return not (_PLACEHOLDER.match(token) or token.lower().startswith(("your", "my_", "example", "changeme"))
+                or _CONSTANT.fullmatch(token) or _DOTTED_NAME.fullmatch(token))
+
+
+# The name of the setting, not its value: client_secret: "GOOGLE_CLIENT_SECRET", "onboarding.formBody.resetPassword"
+_CONSTANT = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+_DOTTED_NAME = re.compile(r"[a-z][a-zA-Z0-9]*(?:\.[a-z][a-zA-Z0-9]*){2,}")
 
 
 _CALL_OR_INDEX = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[(\[]")
 _ATTRIBUTE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
 _NAMED_LIKE_A_SECRET = re.compile(r"[A-Za-z_]*(?:pass|pwd|secret|token|key)[A-Za-z_]*", re.I)
+_OPERATORS = re.compile(r"^=|\)\{|\}\)|=>|\?\?|\?\.|&&|\|\||\(\)")  # minified JS: password:t})=>{, "password"===e
 
 
 def _code(value: str) -> bool:
     """An unquoted value that is code, not a secret: a tuple or a list, a call or an index (getpass.getpass(,
-    request.form[), an attribute (self.password, input.value), or a variable named like the key without digits
-    (password=password, confirm_password); "password=Password123" and "password=hunter2" stay passwords."""
+    request.form[), an operator, an attribute (self.password, input.value), or a variable named like the key
+    without digits (password=password, confirm_password); "password=Password123" and "password=hunter2" stay
+    passwords."""
     bare = value.rstrip(")]};,:")
     return bool((value.startswith(("(", "[")) and not _mixed(value)) or _CALL_OR_INDEX.match(value)
-                or _ATTRIBUTE.fullmatch(bare) or _NAMED_LIKE_A_SECRET.fullmatch(bare) or not _not_placeholder(bare))
+                or _OPERATORS.search(value) or _ATTRIBUTE.fullmatch(bare) or _NAMED_LIKE_A_SECRET.fullmatch(bare)
+                or not _not_placeholder(bare))
 
 
 @dataclass(frozen=True)
@@ -165,13 +174,17 @@ def _key_starts(text: str, i: int) -> bool:
 
 def _generated_key(token: str) -> bool:
     """A key stated in prose or on a command line ("my key is ...", "--token ..."): generated-looking, and not a
-    UUID, a SHA-1/SHA-256 digest, a 0x address, a Stripe publishable key or a path, which follow the word "key"
-    without being secrets."""
+    UUID, a SHA-1/SHA-256 digest, a 0x address, a Stripe publishable key, a path or a name, which follow the word
+    "key" without being secrets."""
     return (_random_looking(token) and not _UUID.fullmatch(token) and not token.startswith(("0x", "0X", "pk_"))
-            and not (len(token) in (40, 64) and _HEX.fullmatch(token)) and not _FILE.search(token))
+            and not (len(token) in (40, 64) and _HEX.fullmatch(token)) and not _FILE.search(token)
+            and not _NAME_PATH.search(token))
 
 
 _FILE = re.compile(r"//|/.*\.[A-Za-z]{2,4}$")  # a URL or a file path ("object key: uploads/2024/report.pdf")
+# Names, not keys: a dotted path of names ("logs.common.quickSelect.last15Minutes") or snake_case words
+# ("100000.0/first_set_max_id").
+_NAME_PATH = re.compile(r"^[a-z][a-zA-Z0-9]*(?:\.[a-z][a-zA-Z0-9]*){2,}$|[a-z]{2,}_[a-z]{2,}_[a-z]{2,}")
 
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -200,10 +213,11 @@ def _names(words: str) -> str:
 
 
 # Assigned ("=", "=>", or ":" before a quoted value): any of these but "pw" (in code, "ph, pw = ..." is a padding
-# width); stated (": " unquoted): not a bare "pass" ("PASS: tests/test_login.py" is test output); stated with
-# "is": password words only ("the secret is safe").
+# width); stated (": " unquoted): not "pass" ("PASS: tests/test_login.py" is test output, "on_pass: allow" a
+# pipeline setting) unless Ansible's become_pass/ssh_pass; stated with "is": password words only ("the secret is
+# safe").
 _PASSWORD_KEY = _names("password|passwd|passphrase|pwd|pass|psk|db_pass|secret|client_secret")
-_PASSWORD_KEY_STATED = _names("password|passwd|passphrase|pwd|pw|psk|secret|client_secret|_pass")
+_PASSWORD_KEY_STATED = _names("password|passwd|passphrase|pwd|pw|psk|secret|client_secret|become_pass|ssh_pass")
 _PASSWORD_WORD = _names("password|passwd|passphrase|pwd")
 # A name that ends in one of these holds a key or token ("OPENAI_API_KEY", "x-api-key", "SECRET_KEY", "apiKey"); a
 # name that goes on past it ("api_key_id", "token_count") does not. Its value counts only if it looks generated.
@@ -226,7 +240,8 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p("API_KEY", "openrouter", r"\bsk-or-v1-[0-9a-f]{64}\b", ("sk-or-",)),
     _p("API_KEY", "google", r"\bAIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])", ("AIza",)),
     _p("API_KEY", "google_oauth_secret", r"\bGOCSPX-[A-Za-z0-9_\-]{28}(?![A-Za-z0-9_\-])", ("GOCSPX-",)),
-    _p("API_KEY", "aws_access_key_id", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b", ("AKIA", "ASIA", "ABIA", "ACCA")),
+    _p("API_KEY", "aws_access_key_id", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b", ("AKIA", "ASIA", "ABIA", "ACCA"),
+       valid=lambda key: not key.endswith("EXAMPLE")),  # AKIAIOSFODNN7EXAMPLE: AWS's documentation
     _p("API_KEY", "github", r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
     _p("API_KEY", "github_pat", r"\bgithub_pat_[A-Za-z0-9_]{22,}\b", ("github_pat_",)),
     _p("API_KEY", "gitlab", r"\bglpat-[A-Za-z0-9_\-]{20,}", ("glpat-",)),
@@ -316,8 +331,9 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     # Passwords given to a tool on its command line or in its config file, or kept in a .netrc.
     _p("PASSWORD", "cli_password", r"(?<!\S)--(?:password|passwd|pass|pwd)(?:[ \t]+|=)" + _ARGUMENT,
        ("--pass", "--pwd"), score=0.85, group=-1, valid=_not_placeholder),
-    _p("PASSWORD", "curl_user", r"(?<!\S)(?:-u|--user)(?:\s+|=)[\"']?[^\s:\"'@]+:([^\s\"']{3,})", ("-u", "--user"),
-       score=0.85, group=1, valid=_not_placeholder),
+    _p("PASSWORD", "curl_user",
+       r"\b(?:curl|wget)\b[^\n]{0,200}?(?<!\S)(?:-u|--user|--http-user)(?:\s+|=)[\"']?[^\s:\"'@]+:([^\s\"']{3,})",
+       ("curl", "wget"), score=0.85, group=1, valid=_not_placeholder),
     # mysql's -p takes the password glued to it ("-pS3cret"); "-p mydb" asks for it and names a database.
     _p("PASSWORD", "mysql_p", r"\bmysql\w{0,10}\b[^\n]{0,200}?\s-p" + _ARGUMENT, ("mysql",), score=0.85,
        group=-1, valid=_not_placeholder),
@@ -346,7 +362,10 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     # A generated value assigned to a key-like name ("SECRET_KEY = 'django-insecure-...'", "x-api-key: 4f0a...").
     _p("API_KEY", "token_assignment",
        _KEY_NAME + r"(?:[\"']?[ \t]*(?:=>?|:)|[\"'][ \t]*,)[ \t]*[\"']?" + _KEY_VALUE,
-       ("key", "token"), score=0.8, group=2, valid=_random_looking, flags=re.I, code_check=True),
+       ("key", "token"), score=0.8, group=2, valid=_random_looking, flags=re.I, code_check=True,
+       # a page, change or request id named "...Token" (AWS's NextToken, ClientRequestToken), not a credential
+       not_after=("next", "page", "continuation", "pagination", "cursor", "client", "clientrequest", "request",
+                  "change", "idempotency", "sync")),
     # ... or stated next to the word: "my key is 4f0a...", "--api-key 4f0a...", "Authorization: Token 4f0a...".
     _p("API_KEY", "key_stated",
        _names(r"api[_\- ]?key|access[_\- ]?key|key|token|secret")
@@ -424,8 +443,6 @@ class CredentialRecognizer(LocalRecognizer):
 
     @staticmethod
     def _key_here(p: CredentialPattern, text: str, i: int) -> bool:
-        if text.startswith("_", i):  # "_pass": the end of a longer name (ansible_become_pass), not "PASS:"
-            return True
         return _key_starts(text, i) and not text[max(0, i - 12) : i].lower().endswith(p.not_after or ("\0",))
 
     def _result(self, entity: str, name: str, start: int, end: int, score: float) -> RecognizerResult:

@@ -153,6 +153,21 @@ def test_passwords_in_assignments_and_connection_strings(text: str, password: st
         "object key: uploads/2024/03/15/report_final_v2.pdf",
         "the cache key e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         "idempotency key 550e8400-e29b-41d4-a716-446655440000",
+        # Settings, minified code, API examples and documentation that hold no credential.
+        "on_pass: allow",
+        "client_secret:l.client_secret??null,scope",
+        "({username:e,password:t})=>{let r=P.",
+        '"password"===e.type||"text"===e.type',
+        'labelKey:"logs.common.quickSelect.last15Minutes"',
+        "error_per_key = 100000.0/first_set_max_id",
+        '"NextToken": "CpHNsscimcV5oH7bSbub03CI2Qms5ypNpNm53MNlR0YcXAkp0xFlfKf91"',
+        '"ClientRequestToken": "a8ca07e4-61ec-4399-99f4-19853801bcd5"',
+        "socat -u UDP-RECVFROM:8888,reuseaddr,fork SYSTEM:cat",
+        "database_url: postgresql://user:password@localhost/app",
+        "aws_access_key_id = AKIAIOSFODNN7EXAMPLE",
+        'client_secret: "GOOGLE_CLIENT_SECRET"',
+        '"resetPassword": "onboarding.formBody.resetPassword"',
+        "auth_password:s?.type===x",
     ],
 )
 def test_look_alikes_are_not_credentials(text: str) -> None:
