@@ -320,10 +320,12 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     # PHP's define('DB_PASSWORD', '...'), XML elements and properties named like a password.
     _p("PASSWORD", "define", r"\bdefine\(\s*[\"']\w*(?:password|passwd|pwd|secret)\w*[\"']\s*,\s*" + _ARGUMENT,
        ("define",), score=0.85, group=-1, valid=_not_placeholder, flags=re.I),
-    _p("PASSWORD", "xml_element", r"<(\w*(?:password|passwd|pwd|secret)\w*)>([^<\n]{3,})</\1>", _PW_HINTS, score=0.85,
-       group=2, valid=_not_placeholder, flags=re.I),
+    _p("PASSWORD", "xml_element", r"<(\w*(?:password|passwd|pwd|secret)\w*)>([^<\n]{3,200})</\1>", _PW_HINTS,
+       score=0.85, group=2, valid=_not_placeholder, flags=re.I),
     _p("PASSWORD", "xml_property",
-       r"\bname\s*=\s*[\"'][^\"'\n]{0,60}(?:password|passwd|pwd|secret)[\"']\s*>([^<\n]{3,})</", _PW_HINTS,
+       # The value is bounded: unbounded, every 'name="password">' read to the end of a text with no "<" (100,000
+       # characters of them: 6.4 s).
+       r"\bname\s*=\s*[\"'][^\"'\n]{0,60}(?:password|passwd|pwd|secret)[\"']\s*>([^<\n]{3,200})</", _PW_HINTS,
        score=0.85, group=1, valid=_not_placeholder, flags=re.I),
     _p("PASSWORD", "key_value_attribute",
        r"\b(?:key|name)\s*=\s*[\"'][^\"'\n]{0,40}?(?:password|passwd|pwd|secret)[^\"'\n]{0,40}[\"']\s+value\s*=\s*"
