@@ -134,7 +134,7 @@ def _not_pii(result, text: str) -> bool:
     kind, start, end = result.entity_type, result.start, result.end
     if kind in ("IP_ADDRESS", "PHONE_NUMBER") and _VERSION_BEFORE.search(text, max(0, start - 40), start):
         return True
-    if kind in ("US_BANK_NUMBER", "CREDIT_CARD") and _aws_account_id(text, text[start:end]):
+    if kind in ("US_BANK_NUMBER", "CREDIT_CARD") and _aws_account_id(text, start, end):
         return True
     if kind not in ("PHONE_NUMBER", "CREDIT_CARD"):
         return False
@@ -166,12 +166,17 @@ def _not_pii(result, text: str) -> bool:
     return end - start >= 20 and any(c.isalpha() for c in text[start:end])
 
 
-def _aws_account_id(text: str, value: str) -> bool:
-    """Twelve digits that the text names an AWS account: in an ARN ("arn:aws:iam::575596819840:role/x") or a few words
-    after "AWS" (298 of 300 probed ARNs gave a bank number: "account" is one of its context words)."""
-    if len(value) != 12 or not value.isdigit():
+# In an ARN ("arn:aws:iam::575596819840:role/x") or a few words after "AWS", read back from the number only: a search
+# of the whole text per finding took 19 s on 100,000 characters of "bank account 575596819840 " (4 s before it).
+_AWS_BEFORE = re.compile(r"(?i)(?:\baws\b.{0,40}|\barn:aws[\w-]*:[\w-]*:[\w-]*:)$")
+
+
+def _aws_account_id(text: str, start: int, end: int) -> bool:
+    """Twelve digits that the text names an AWS account (298 of 300 probed ARNs gave a bank number: "account" is
+    one of its context words)."""
+    if end - start != 12 or not text[start:end].isdigit():
         return False
-    return re.search(rf"(?i)(?:\baws\b.{{0,40}}|\barn:aws[\w-]*:[\w-]*:[\w-]*:){value}\b", text) is not None
+    return _AWS_BEFORE.search(text, max(0, start - 60), start) is not None
 
 
 def _drop_overlaps(findings: list[Finding]) -> list[Finding]:
