@@ -140,11 +140,15 @@ def _not_a_word(token: str) -> bool:
 
 
 def _p(entity: str, name: str, regex: str, hints: tuple[str, ...], score: float = 0.95, group: int = 0,
-       valid=None, flags: int = 0, code_check: bool = False, not_after: tuple[str, ...] = ()) -> CredentialPattern:
+       valid=None, flags: int = 0, code_check: bool = False, key: str | None = None,
+       not_after: tuple[str, ...] = ()) -> CredentialPattern:
+    """``key``: key names ("password|pwd") that the pattern starts with, as its group "key" (so a value's group is
+    counted after it); where a name may start is ``_key_starts``'s."""
     # ASCII: a key glued to Chinese or Japanese text ("密钥是AKIA...。") has no \b before it in Unicode, where
     # CJK characters are word characters. The text is NFKC-normalised first, so folding is done by then.
-    names = re.match(r"\(\?P<key>([^()]*)\)", regex)
-    key_scan = re.compile(rf"(?:{names.group(1)})\b", re.ASCII) if names else None
+    if key is not None:
+        regex = rf"(?P<key>{key})\b" + regex
+    key_scan = re.compile(rf"(?:{key})\b", re.ASCII) if key is not None else None
     return CredentialPattern(entity, name, re.compile(regex, flags | re.ASCII), score, group, valid, hints,
                              code_check, key_scan, not_after)
 
@@ -207,30 +211,25 @@ _ASSIGNED_VALUE = (
 _ARGUMENT = r"""(?:"([^"\n]{3,})"|'([^'\n]{3,})'|([^\s"']{3,}))"""
 
 
-def _names(words: str) -> str:
-    """Key names as the "key" group; where one may start is ``_key_starts``'s."""
-    return rf"(?P<key>{words})\b"
-
-
 # Assigned ("=", "=>", or ":" before a quoted value): any of these but "pw" (in code, "ph, pw = ..." is a padding
 # width); stated (": " unquoted): not "pass" ("PASS: tests/test_login.py" is test output, "on_pass: allow" a
 # pipeline setting) unless Ansible's become_pass/ssh_pass; stated with "is": password words only ("the secret is
 # safe").
-_PASSWORD_KEY = _names("password|passwd|passphrase|pwd|pass|psk|db_pass|secret|client_secret")
-_PASSWORD_KEY_STATED = _names("password|passwd|passphrase|pwd|pw|psk|secret|client_secret|become_pass|ssh_pass")
-_PASSWORD_WORD = _names("password|passwd|passphrase|pwd")
+_PW_NAMES = "password|passwd|passphrase|pwd|pass|psk|db_pass|secret|client_secret"
+_PW_NAMES_STATED = "password|passwd|passphrase|pwd|pw|psk|secret|client_secret|become_pass|ssh_pass"
+_PW_WORDS = "password|passwd|passphrase|pwd"
 # A name that ends in one of these holds a key or token ("OPENAI_API_KEY", "x-api-key", "SECRET_KEY", "apiKey"); a
 # name that goes on past it ("api_key_id", "token_count") does not. Its value counts only if it looks generated.
-_KEY_NAME = _names(
+_KEY_NAMES = (
     r"api[_\-]?key|api[_\-]?token|access[_\-]?token|auth[_\-]?token|secret[_\-]?key"
     r"|private[_\-]?token|refresh[_\-]?token|bearer[_\-]?token|signing[_\-]?key|encryption[_\-]?key"
     r"|master[_\-]?key|token")
+_KEY_CHAR = r"[A-Za-z0-9_\-+/=.~]"  # what tokens are made of
 # Quoted: up to the quote (12+ characters, any but blanks: Django's keys hold "!@#$%^&*()"); unquoted: 16+ of the
 # characters tokens are made of, and not a call or an index ("token = tokenizer.encode(text)").
 _KEY_VALUE = (
     r"""((?<=")[^"\s]{12,}(?=")|(?<=')[^'\s]{12,}(?=')"""
-    r"|[A-Za-z0-9_\-+/=.~]{16,}(?![A-Za-z0-9_\-+/=.~(\[]))")
-_KEY_CHAR = r"[A-Za-z0-9_\-+/=.~]"
+    rf"|{_KEY_CHAR}{{16,}}(?!{_KEY_CHAR}|[(\[]))")
 _PW_HINTS = ("pass", "pwd", "secret")  # in the lower-cased text
 
 CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
@@ -296,27 +295,29 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p(
         "PASSWORD",
         "password_assignment",
-        _PASSWORD_KEY + r"[\"']?[ \t]*(?:=>?|:[ \t]*(?=[\"']))[ \t]*[\"']?" + _ASSIGNED_VALUE,
+        r"[\"']?[ \t]*(?:=>?|:[ \t]*(?=[\"']))[ \t]*[\"']?" + _ASSIGNED_VALUE,
         ("pass", "pwd", "secret", "psk"),
         score=0.85,
         group=2,
         valid=_not_placeholder,
         flags=re.I,
         code_check=True,
+        key=_PW_NAMES,
     ),
     _p(
         "PASSWORD",
         "password_stated",
-        _PASSWORD_KEY_STATED + r"[\"']?[ \t]*:[ \t]*[\"']?" + _ASSIGNED_VALUE,
+        r"[\"']?[ \t]*:[ \t]*[\"']?" + _ASSIGNED_VALUE,
         ("pass", "pwd", "pw", "secret", "psk"),
         score=0.85,
         group=2,
         valid=_not_a_word,
         flags=re.I,
         code_check=True,
+        key=_PW_NAMES_STATED,
     ),
-    _p("PASSWORD", "password_is", _PASSWORD_WORD + r"[ \t]+is[ \t]+[\"']?" + _ASSIGNED_VALUE, ("pass", "pwd"),
-       score=0.85, group=2, valid=_not_a_word, flags=re.I, code_check=True),
+    _p("PASSWORD", "password_is", r"[ \t]+is[ \t]+[\"']?" + _ASSIGNED_VALUE, ("pass", "pwd"), score=0.85,
+       group=2, valid=_not_a_word, flags=re.I, code_check=True, key=_PW_WORDS),
     # PHP's define('DB_PASSWORD', '...'), XML elements and properties named like a password.
     _p("PASSWORD", "define", r"\bdefine\(\s*[\"']\w*(?:password|passwd|pwd|secret)\w*[\"']\s*,\s*" + _ARGUMENT,
        ("define",), score=0.85, group=-1, valid=_not_placeholder, flags=re.I),
@@ -363,16 +364,16 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
        score=0.85, group=1, valid=_random_looking),
     # A generated value assigned to a key-like name ("SECRET_KEY = 'django-insecure-...'", "x-api-key: 4f0a...").
     _p("API_KEY", "token_assignment",
-       _KEY_NAME + r"(?:[\"']?[ \t]*(?:=>?|:)|[\"'][ \t]*,)[ \t]*[\"']?" + _KEY_VALUE,
-       ("key", "token"), score=0.8, group=2, valid=_random_looking, flags=re.I, code_check=True,
+       r"(?:[\"']?[ \t]*(?:=>?|:)|[\"'][ \t]*,)[ \t]*[\"']?" + _KEY_VALUE,
+       ("key", "token"), score=0.8, group=2, valid=_random_looking, flags=re.I, code_check=True, key=_KEY_NAMES,
        # a page, change or request id named "...Token" (AWS's NextToken, ClientRequestToken), not a credential
        not_after=("next", "page", "continuation", "pagination", "cursor", "client", "clientrequest", "request",
                   "change", "idempotency", "sync")),
     # ... or stated next to the word: "my key is 4f0a...", "--api-key 4f0a...", "Authorization: Token 4f0a...".
     _p("API_KEY", "key_stated",
-       _names(r"api[_\- ]?key|access[_\- ]?key|key|token|secret")
-       + r"(?:[ \t]+is)?(?:[ \t]*[:=][ \t]*|[ \t]+)[\"']?(" + _KEY_CHAR + r"{20,})(?!" + _KEY_CHAR + ")",
+       r"(?:[ \t]+is)?(?:[ \t]*[:=][ \t]*|[ \t]+)[\"']?(" + _KEY_CHAR + r"{20,})(?!" + _KEY_CHAR + ")",
        ("key", "token", "secret"), score=0.8, group=2, valid=_generated_key, flags=re.I,
+       key=r"api[_\- ]?key|access[_\- ]?key|key|token|secret",
        not_after=("public ", "public_", "public-", "publishable_")),
     _p(
         "API_KEY",
@@ -445,7 +446,7 @@ class CredentialRecognizer(LocalRecognizer):
 
     @staticmethod
     def _key_here(p: CredentialPattern, text: str, i: int) -> bool:
-        return _key_starts(text, i) and not text[max(0, i - 12) : i].lower().endswith(p.not_after or ("\0",))
+        return _key_starts(text, i) and not (p.not_after and text[max(0, i - 12) : i].lower().endswith(p.not_after))
 
     def _result(self, entity: str, name: str, start: int, end: int, score: float) -> RecognizerResult:
         explanation = AnalysisExplanation(recognizer=self.name, original_score=score, pattern_name=name)
