@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
+from services.guard.engine import deadline
 from services.guard.engine.injection import create_session
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "embedder"
@@ -51,6 +52,7 @@ class Embedder:
         # Length-sorted batches: padding to the longest text costs less when lengths are alike.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
+            deadline.check()
             chunk = order[start : start + self.batch_size]
             enc = self.tokenizer.encode_batch([texts[i] for i in chunk])
             ids = np.array([e.ids for e in enc], dtype=np.int64)

@@ -18,6 +18,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
+from services.guard.engine import deadline
 from services.guard.engine.nonlatin import NonLatinModel, latin_view
 from services.guard.engine.prefilter import InjectionGate, pick
 
@@ -125,6 +126,7 @@ class InjectionClassifier:
         probs = np.empty(len(pieces), dtype=np.float32)
         run = list(range(len(pieces))) if self.gate is None else self._gated(pieces, owner, probs)
         for i in run:
+            deadline.check()
             ids = np.array([[self.cls_id, *pieces[i], self.sep_id]], dtype=np.int64)
             feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)} if self.takes_mask else {"input_ids": ids}
             (out,) = self.session.run(["probability"], feeds)
@@ -146,7 +148,7 @@ class InjectionClassifier:
         own threshold lands on the classifier's ``threshold`` (over it: an attack, as if the model had said so).
         """
         gate = self.gate
-        scores = np.array([gate.score(np.asarray(p, dtype=np.int64)) for p in pieces])
+        scores = np.array([self._gate_score(gate, p) for p in pieces])
         run = pick(scores, owner, gate.gate, self.max_model_windows)
         read = set(run)
         for i, s in enumerate(scores.tolist()):
@@ -155,6 +157,11 @@ class InjectionClassifier:
             elif i not in read:
                 probs[i] = on_scale(s - gate.alone, self.threshold)
         return run
+
+    @staticmethod
+    def _gate_score(gate: InjectionGate, piece: list[int]) -> float:
+        deadline.check()  # the gate read 1,000,000 characters of numbers in ~1.6 s
+        return gate.score(np.asarray(piece, dtype=np.int64))
 
 
 def on_scale(margin: float, threshold: float) -> float:

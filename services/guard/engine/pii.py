@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from presidio_analyzer import AnalyzerEngine
 
 from libs.common.messages import Category, Finding
+from services.guard.engine import deadline
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.credentials import SECRET_ENTITIES
 from services.guard.engine.detector import PII, Detection, ScreenItem
@@ -77,6 +78,7 @@ class PiiDetector:
                 text = item.view_text(view)
                 if not text.strip():
                     continue
+                deadline.check()
                 for r in self.analyzer.analyze(text, language="en", entities=self.entities):
                     if r.score < MIN_SCORE.get(r.entity_type, self.min_score) or _not_pii(r, text):
                         continue

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from libs.common.messages import KeyProfile, SecurityAssessment
+from services.guard.engine import deadline
 from services.guard.engine.chat import (
     SCREENING_RULES,
     chat_items,
@@ -145,7 +146,8 @@ class GuardPipeline:
         try:
             if self._pool is None:
                 t0 = time.perf_counter()
-                detection = detector.detect(items)
+                with deadline.limit(timeout):
+                    detection = detector.detect(items)
                 if time.perf_counter() - t0 > timeout:
                     raise TimeoutError
                 return detection
@@ -166,7 +168,8 @@ class GuardPipeline:
 
         def run() -> Detection:
             started.append(time.perf_counter())
-            return detector.detect(items)
+            with deadline.limit(timeout):
+                return detector.detect(items)
 
         future = asyncio.get_running_loop().run_in_executor(self._pool, run)
         try:

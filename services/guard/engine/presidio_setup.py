@@ -38,6 +38,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 from spacy.attrs import IDX, LENGTH, LOWER, ORTH
 
+from services.guard.engine import deadline
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.credentials import CredentialRecognizer
 from services.guard.engine.normalize import vocabulary_words
@@ -207,6 +208,7 @@ class IndexedContextEnhancer(LemmaContextAwareEnhancer):
     """
 
     def _extract_surrounding_words(self, nlp_artifacts: NlpArtifacts, word: str, start: int) -> list[str]:
+        deadline.check()  # once per finding: 100,000 characters of e-mail addresses have 14,000
         if isinstance(nlp_artifacts, LazyNlpArtifacts):
             words = nlp_artifacts.context_words(start, self.context_prefix_count, self.context_suffix_count)
             if words is not None:

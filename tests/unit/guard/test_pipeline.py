@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from libs.common.messages import CATEGORIES, KeyProfile
+from services.guard.engine import deadline
 from services.guard.engine.chat import UnscreenableRequest
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.decode import decoded_views
@@ -313,3 +316,34 @@ async def test_a_long_answer_is_screened_not_refused(pii_detector) -> None:
     v = await p.screen_response("All good. " * 50 + "Mail me at jane.doe@example.com", KeyProfile())
     assert not v.forward and v.assessment.violated_rule == "PII Detection" and v.failed_detector is None
     p.close()
+
+
+async def test_a_detector_past_its_timeout_stops_and_frees_its_thread(pii_detector) -> None:
+    # 300,000 characters of SSNs take Presidio's phone matcher ~10 s on a 2-core machine. The request fails closed
+    # at the 0.3 s timeout; the detector must then stop, not hold the guard's only thread for the next request.
+    p = GuardPipeline([pii_detector], GuardConfig(threads=1, detector_timeout_s=0.3))
+    crafted = "SSN:536-22-8014 " * 18_750
+    v = await p.screen_text(crafted, KeyProfile())
+    assert (v.forward, v.failed_detector) == (False, "pii")
+    t0 = time.perf_counter()
+    v = await p.screen_text("What is the capital of France?", KeyProfile())
+    waited = time.perf_counter() - t0
+    assert v.forward and v.failed_detector is None
+    assert waited < 3.0, f"the next request waited {waited:.1f} s for the timed-out detector's thread"
+    p.close()
+
+
+def test_deadline_limits_nest_and_are_per_thread() -> None:
+    deadline.check()  # no limit: never raises
+    with deadline.limit(60):
+        with deadline.limit(0):
+            with pytest.raises(deadline.DeadlinePassed):
+                deadline.check()
+            with deadline.limit(60):  # an inner limit never extends an outer one
+                with pytest.raises(deadline.DeadlinePassed):
+                    deadline.check()
+        deadline.check()  # the outer 60 s limit is back
+        other = ThreadPoolExecutor(1)
+        assert other.submit(deadline.check).result() is None  # another thread has no limit
+        other.shutdown()
+    deadline.check()
