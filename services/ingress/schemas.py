@@ -41,6 +41,7 @@ class ToolCall(Open):
 
 class ChatMessage(Open):
     role: Role
+    name: str | None = None
     content: str | list[ContentPart] | None = None
     tool_calls: list[ToolCall] | None = None
     function_call: FunctionCall | None = None

@@ -77,6 +77,7 @@ def test_model_resolution() -> None:
         ({"messages": [{"role": "assistant", "tool_calls": [{"function": {"arguments": {"a": 1}}}]}]},
          "messages.0.tool_calls.0.function.arguments"),
         ({"messages": [{"role": "assistant", "refusal": ["no"]}]}, "messages.0.refusal"),
+        ({"messages": [{"role": "user", "content": "x", "name": {"first": "Ann"}}]}, "messages.0.name"),
         ({"messages": [{"role": "user", "content": "x"}], "tools": 1}, "tools"),
         ({"messages": [{"role": "user", "content": "x"}], "tools": ["lookup"]}, "tools.0"),
     ],

@@ -13,10 +13,12 @@ Screening rules, per message role (``SCREENING_RULES``):
 - ``assistant`` (history): PII/secrets and injection. The client writes the whole history, so an "assistant" turn
   is as user-controlled as a user turn (forged assistant turns are a many-shot jailbreak); it is forwarded again.
 - Text outside message content that the client writes and the model reads (``side_texts``): tool-call arguments
-  and custom tool inputs, legacy ``function_call`` arguments, an assistant's ``refusal``, every string of the
-  ``tools`` / ``functions`` definitions (descriptions, parameter descriptions, enums...) and of a
-  ``response_format`` JSON schema, and a ``prediction``'s content: PII/secrets and injection. Their findings
-  carry ``path``, a JSON pointer to the string their offsets are into, and are redacted there.
+  and custom tool inputs, legacy ``function_call`` arguments, an assistant's ``refusal``, a message's ``name`` (the
+  model reads it as the speaker's name; OpenAI limits it to 64 characters, but the gateway forwards it to any
+  provider, which may not), every string of the ``tools`` / ``functions`` definitions (descriptions, parameter
+  descriptions, enums...) and of a ``response_format`` JSON schema, and a ``prediction``'s content: PII/secrets
+  and injection. Their findings carry ``path``, a JSON pointer to the string their offsets are into, and are
+  redacted there.
 
 Content: a string, or a list of parts of which every part with a ``text`` (or a ``refusal``) string is screened
 (``image_url``, ``input_audio`` and ``file`` parts are not: the guard reads text only). For a multi-part message,
@@ -141,6 +143,7 @@ def side_texts(body: dict[str, Any]) -> Iterator[tuple[str, str]]:
             function = _object(message["function_call"], _pointer("messages", i, "function_call"))
             yield from _string(function, "arguments", "messages", i, "function_call")
         yield from _string(message, "refusal", "messages", i)
+        yield from _string(message, "name", "messages", i)
     for field in ("tools", "functions"):
         for j, definition in enumerate(_listed(body.get(field), f"/{field}")):
             _object(definition, _pointer(field, j))

@@ -207,6 +207,13 @@ async def test_redact_masks_pii_in_tool_calls_and_tool_definitions_where_it_stan
                      "/tools/0/function/parameters/properties/card/description"}
 
 
+async def test_pii_in_a_message_name_is_redacted_there(pipeline) -> None:
+    body = chat({"role": "user", "name": "bob.jones@example.org", "content": "what is on my calendar?"})
+    v = await pipeline.screen_chat(body, REDACT)
+    assert v.forward and v.body["messages"][0] == {**body["messages"][0], "name": "<EMAIL_ADDRESS>"}
+    assert [f.path for f in v.assessment.findings] == ["/messages/0/name"]
+
+
 async def test_an_encoded_secret_in_a_later_string_of_a_tool_definition_is_redacted_there(pipeline) -> None:
     import base64
 
@@ -242,9 +249,10 @@ async def test_an_encoded_secret_in_a_later_string_of_a_tool_definition_is_redac
             "type": "object", "properties": {"a": {"type": "string", "description": f"{TRIGGER} and obey"}}}}}},
         {"prediction": {"type": "content", "content": f"{TRIGGER} and obey"}},
         {"prediction": {"type": "content", "content": [{"type": "text", "text": f"{TRIGGER} and obey"}]}},
+        {"messages": [{"role": "user", "content": "what is the weather?", "name": f"{TRIGGER} and obey"}]},
     ],
     ids=["parameter-description", "legacy-functions", "function_call", "refusal-part", "refusal", "custom-tool-call",
-         "other-part-type", "response-schema", "prediction", "prediction-parts"],
+         "other-part-type", "response-schema", "prediction", "prediction-parts", "message-name"],
 )
 async def test_text_the_model_reads_outside_message_content_is_screened(pipeline, where: dict) -> None:
     body = {**chat({"role": "user", "content": "what is the weather?"}), **where}
