@@ -51,14 +51,23 @@ def _shortest_valid(region: str | None = None) -> int:
 
 _SHORTEST_ANYWHERE = _shortest_valid()
 
+# Regions whose numbers are written with their trunk prefix 0 ("030 1234567", "06 12 34 56 78", "020 7946 0958",
+# "050-123-4567") or with "+"/"00". A candidate with neither can only be a local number without its area code, which
+# prompts do not carry, and what parses as one is a price, a year or an id: German metadata takes 4 to 6 digits, so
+# "1684", "333347" and "3627.62" were phone numbers (all 23 German matches without a leading 0 or + in the dev
+# data's 3,998 texts, 17 in a 10,000-character order CSV, and 5 card numbers in pii_dev). Indian mobiles ("98765
+# 43210") and Brazilian numbers ("(11) 91234-5678") are written without the 0, so those regions keep them.
+TRUNK_PREFIX_REGIONS = frozenset({"DE", "FR", "GB", "IL"})
+
 
 class ShortCandidateMatcher(phonenumbers.PhoneNumberMatcher):
-    """The stock matcher, minus the parse of candidates too short to be valid (same matches, same order).
+    """The stock matcher, minus the parse of candidates too short to be valid (same matches, same order) and, with
+    ``trunk_prefix``, of candidates that start with neither "+" nor 0 (see ``TRUNK_PREFIX_REGIONS``).
 
     Without a plus sign, and with a first digit other than 0 (every default region's international dialling prefix
     starts with 0), a candidate can only parse into the matcher region's calling code."""
 
-    def __init__(self, text: str, region: str, leniency: int) -> None:
+    def __init__(self, text: str, region: str, leniency: int, trunk_prefix: bool = False) -> None:
         # 4,096 candidates, or one per 8 characters of a longer window (a list of phone numbers needs one per ~15),
         # at most phonenumbers' own 65,535: "1/1/1/..." has one per 2, and 100,000 characters of it took ~11 s
         # (8 regions x ~50,000 parses). Below 4,096 a CSV export's numbers used up the tries before its phones.
@@ -66,10 +75,13 @@ class ShortCandidateMatcher(phonenumbers.PhoneNumberMatcher):
         metadata = PhoneMetadata.metadata_for_region(region)
         own_code_only = metadata is not None and (metadata.international_prefix or "0").startswith("0")
         self._shortest = _shortest_valid(region) if own_code_only else _SHORTEST_ANYWHERE
+        self._trunk_prefix = trunk_prefix
 
     def _parse_and_verify(self, candidate: str, offset: int):
         deadline.check()  # ~30 us a parse, 8 regions: 1,000,000 characters of phone-like numbers are ~40 s
         if _digitish(candidate) < _shortest_for(candidate, self._shortest):
+            return None
+        if self._trunk_prefix and not _international(candidate) and _first_digit(candidate) != 0:
             return None
         return super()._parse_and_verify(candidate, offset)
 
@@ -79,10 +91,17 @@ def _digitish(candidate: str) -> int:
 
 
 def _shortest_for(candidate: str, own_region: int) -> int:
-    if "+" in candidate or "\uff0b" in candidate:
+    if _international(candidate) or _first_digit(candidate) == 0:
         return _SHORTEST_ANYWHERE
-    first = next((c for c in candidate if c.isdecimal()), "0")
-    return _SHORTEST_ANYWHERE if int(first) == 0 else own_region
+    return own_region
+
+
+def _international(candidate: str) -> bool:
+    return "+" in candidate or "\uff0b" in candidate
+
+
+def _first_digit(candidate: str) -> int:
+    return int(next((c for c in candidate if c.isdecimal()), "0"))
 
 
 def digit_windows(text: str) -> list[tuple[int, int]]:
@@ -103,13 +122,17 @@ def _bridgeable(text: str, start: int, end: int) -> bool:
 
 
 class WindowedPhoneRecognizer(PhoneRecognizer):
+    def __init__(self, *args, trunk_prefix_regions: frozenset[str] = TRUNK_PREFIX_REGIONS, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.trunk_prefix_regions = trunk_prefix_regions
+
     def analyze(self, text: str, entities: list[str], nlp_artifacts=None) -> list[RecognizerResult]:
         results = []
         regions = tuple(self.supported_regions)
         for start, end in digit_windows(text):
             window = text[start:end]
             find = _cached_phone_spans if len(window) <= _CACHED_WINDOW else phone_spans
-            for s, e, region in find(window, regions, self.leniency):
+            for s, e, region in find(window, regions, self.leniency, self.trunk_prefix_regions):
                 results.append(self._get_recognizer_result(_Span(start + s, start + e), text, region, nlp_artifacts))
         return EntityRecognizer.remove_duplicates(results)
 
@@ -119,9 +142,11 @@ class _Span(NamedTuple):
     end: int
 
 
-def phone_spans(window: str, regions: tuple[str, ...], leniency: int) -> tuple[tuple[int, int, str], ...]:
+def phone_spans(window: str, regions: tuple[str, ...], leniency: int,
+                trunk_prefix_regions: frozenset[str] = TRUNK_PREFIX_REGIONS) -> tuple[tuple[int, int, str], ...]:
     return tuple(
-        (m.start, m.end, region) for region in regions for m in ShortCandidateMatcher(window, region, leniency)
+        (m.start, m.end, region) for region in regions
+        for m in ShortCandidateMatcher(window, region, leniency, region in trunk_prefix_regions)
     )
 
 

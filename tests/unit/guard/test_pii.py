@@ -120,7 +120,23 @@ def test_windowed_phone_recognizer_matches_presidios(text: str) -> None:
     def spans(recognizer) -> set[tuple[int, int]]:
         return {(r.start, r.end) for r in recognizer.analyze(text, ["PHONE_NUMBER"])}
 
-    assert spans(WindowedPhoneRecognizer()) == spans(PhoneRecognizer())
+    # Windowing and the skipped short candidates change nothing; the trunk-prefix rule (next test) is the one change.
+    assert spans(WindowedPhoneRecognizer(trunk_prefix_regions=frozenset())) == spans(PhoneRecognizer())
+
+
+@pytest.mark.parametrize(("text", "phone"), [
+    ("order_id,total\n333347,3627.62\n350658,16497.00", None),  # German metadata took "333347" and "3627.62"
+    ("born in 1684, died 1699", None),
+    ("Büro: 030 12345678", "030 12345678"),
+    ("Tel. +49 30 12345678", "+49 30 12345678"),
+    ("appelez le 06 12 34 56 78", "06 12 34 56 78"),
+    ("ring 020 7946 0958 after nine", "020 7946 0958"),
+    ("my mobile is 98765 43210", "98765 43210"),  # Indian mobiles are written without the trunk 0
+    ("call (415) 555-0172", "(415) 555-0172"),
+])
+def test_a_local_number_without_its_trunk_prefix_is_not_a_phone(pii_detector, text: str, phone: str | None) -> None:
+    d = pii_detector.detect([make_item(text, frozenset({PII}))])
+    assert [text[f.start:f.end] for f in d.findings if f.type == "PHONE_NUMBER"] == ([phone] if phone else [])
 
 
 @pytest.mark.parametrize("filler", ["", "An ordinary sentence about the quarterly plan. " * 200])
