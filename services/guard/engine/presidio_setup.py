@@ -43,7 +43,7 @@ from services.guard.engine.config import GuardConfig
 from services.guard.engine.credentials import CredentialRecognizer
 from services.guard.engine.normalize import vocabulary_words
 from services.guard.engine.numbers import ChecksumNumberRecognizer
-from services.guard.engine.phones import WindowedPhoneRecognizer
+from services.guard.engine.phones import LabelledPhoneRecognizer, WindowedPhoneRecognizer
 
 log = logging.getLogger(__name__)
 
@@ -280,6 +280,7 @@ def pattern_recognizers() -> list:
         _ssn_recognizer(),
         OfflineEmailRecognizer(),
         WindowedPhoneRecognizer(),
+        LabelledPhoneRecognizer(),
         IbanRecognizer(),
         IpRecognizer(),
         UsBankRecognizer(),

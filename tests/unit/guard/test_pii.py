@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 import uuid
 
 import pytest
@@ -325,3 +326,38 @@ def test_aws_account_ids_are_not_bank_numbers(pii_detector, text: str) -> None:
 def test_a_bank_account_number_is_still_found(pii_detector) -> None:
     assert types_in(pii_detector, "my bank account number is 575596819840") == [
         ("US_BANK_NUMBER", "575596819840")]
+
+
+@pytest.mark.parametrize(("text", "phone"), [
+    ("Personal Info:\nPhone:\n467 3395\n\nE-mail: a@b.example", "467 3395"),  # no area code
+    ("Mobile: 723 813 266\nDesk: +1-903-140-4508x769", "723 813 266"),  # numbers from outside the 8 regions
+    ("mobile: 99 577450", "99 577450"),
+    ("call me at 78 651 450 after six", "78 651 450"),
+    ("Fax: 0490 39 07 81", "0490 39 07 81"),
+])
+def test_a_number_given_as_a_phone_is_a_phone_whatever_its_country(pii_detector, text: str, phone: str) -> None:
+    d = pii_detector.detect([make_item(text, frozenset({PII}))])
+    assert phone in [text[f.start:f.end] for f in d.findings if f.type == "PHONE_NUMBER"]
+
+
+@pytest.mark.parametrize("text", [
+    "call me at 10.03.2024",  # a date
+    "tel 192.168.1.20",  # an address
+    "phone: 4111 1111 1111 1113",  # 16 digits, a Luhn-invalid card number: no phone either
+    "my iPhone 13 has 128 GB",
+    "cell 12 of the sheet",
+    "Phone: 555-01",
+])
+def test_a_label_next_to_a_number_that_is_no_phone_is_nothing(pii_detector, text: str) -> None:
+    d = pii_detector.detect([make_item(text, frozenset({PII}))])
+    assert [f.type for f in d.findings if f.type == "PHONE_NUMBER"] == []
+
+
+@pytest.mark.parametrize("piece", ["Phone: 1 ", "tel ", "call me at 12 ", "fax: +(1) 2-", "phone 1 2 3 4 5 6 "])
+def test_crafted_phone_labels_take_linear_time(piece: str) -> None:
+    from services.guard.engine.phones import LabelledPhoneRecognizer
+
+    text = piece * (100_000 // len(piece))
+    t0 = time.perf_counter()
+    LabelledPhoneRecognizer().analyze(text, ["PHONE_NUMBER"])
+    assert time.perf_counter() - t0 < 3.0  # each takes ~0.01-0.1 s here
