@@ -175,6 +175,76 @@ def test_look_alikes_are_not_credentials(text: str) -> None:
     assert found(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "password"),
+    [
+        # .pgpass lines (hostname:port:database:username:password): only the last field is the secret
+        ("db.internal:5432:orders:app_user:Xq9!vT2mLp", "Xq9!vT2mLp"),
+        ("*:*:*:postgres:S3cr3tPassw0rd", "S3cr3tPassw0rd"),
+        ("$ cat ~/.pgpass\nlocalhost:*:shop:shop_rw:k7Fq\\:2mZp9\n", "k7Fq\\:2mZp9"),  # an escaped ":" in it
+        ("psql still asks for a password with this ~/.pgpass:\n```\n  10.0.0.5:6432:*:app:Rk8$wQ2n\n```", "Rk8$wQ2n"),
+        # a user name and a password after a credential word
+        ("login: admin / Hunter2024!", "Hunter2024!"),
+        ("creds: admin / P@ssw0rd123", "P@ssw0rd123"),
+        ("Credentials: deploy@example.com / Zp4-uW9q", "Zp4-uW9q"),
+        ("user/pass: jdoe/Xk29!pq", "Xk29!pq"),
+        ("Login/Password: ops / Vb8#nQ2w", "Vb8#nQ2w"),
+        ("user admin password Tr0ub4dor&3", "Tr0ub4dor&3"),
+        ("login root, password Gh7#kLm2 then sudo", "Gh7#kLm2"),
+        # values that start with "=" or hold "(" after letters
+        ("password: =Wq7mZ2!x", "=Wq7mZ2!x"),
+        ('"password": "=Rt5$kLm9"', "=Rt5$kLm9"),
+        ("DB_PASSWORD='=Rt5$kLm9'", "=Rt5$kLm9"),
+        ('password = "CocdwlGOC(bQNJ4"', "CocdwlGOC(bQNJ4"),
+        ("db:\n  password: 'CocdwlGOC(bQNJ4'", "CocdwlGOC(bQNJ4"),
+    ],
+)
+def test_pgpass_lines_login_pairs_and_passwords_that_look_like_operators(text: str, password: str) -> None:
+    assert ("PASSWORD", password) in found(text)
+
+
+def test_a_user_name_and_password_pair_flags_the_password_not_the_user_name() -> None:
+    assert found("username/password: jdoe / Xk29!pq") == [("PASSWORD", "Xk29!pq")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # colon-separated text that is not a .pgpass line: times, addresses, logs, /etc/passwd and /etc/shadow
+        "the job ran at 12:30:45 and 10:00:00:WARN:Worker42X",
+        "ping fe80::1:2:3:4 and 2001:db8:85a3:0:0:8a2e:370:7334",
+        "2024-01-01 10:00:00:INFO:app:started",
+        "root:x:0:0:root:/root:/bin/bash",
+        "root:$6$Xy7.qA2$Vb9kLm3nP0qRsT1uW4xYz:19000:0:99999:7:::",
+        "aa:bb:cc:dd:ee:ff and 00:1a:2b:3c:4d:5e",
+        "src/app.py:12:5: E501 line too long",
+        "hostname:port:database:username:password",
+        "localhost:5432:*:postgres:postgres",  # a plain word: nothing but its place says it is a password
+        "HGETALL user:1000:profile:settings:theme",
+        # a credential word followed by something other than a user name and a password
+        "login: admin / dashboard",
+        "Login / Register",
+        "login: username / password",
+        "login: <user> / <password>",
+        "credentials: ~/.aws/credentials",
+        "creds: config/Secrets_v2.yaml",
+        "login: 10/12/2024",
+        "the user admin password reset link",
+        "login page / Register2FA page",
+        # a comparison or Go's ":=", and calls, are code
+        "if password==userInput42 {",
+        "password:=userInput42",
+        "if token==expectedToken1234abcd:",
+        "password=getpass(",
+        "password = CocdwlGOC(bQNJ4",  # unquoted: a call, as far as a pattern can tell
+        "password: =SUM(A1:B2)",  # a spreadsheet formula
+        "password: =$DB_PASSWORD",
+    ],
+)
+def test_colon_separated_text_login_words_and_comparisons_are_not_credentials(text: str) -> None:
+    assert found(text) == []
+
+
 @pytest.mark.parametrize("name", sorted(CREDS))
 def test_a_credential_glued_to_chinese_text_is_found(name: str) -> None:
     # Unicode \b sees no boundary between CJK characters and a key: "我的密钥是AKIA...。" was missed.
@@ -256,7 +326,8 @@ def test_docker_config_auth_is_a_password() -> None:
 @pytest.mark.parametrize(
     "piece",
     ['name="password">', "<password>", "password=", "password: x ", "key ", "token:a1", "sshpass -p ", "api_key=a=",
-     "dbPassword", "PGPASSWORD", "define('DB_PASSWORD', ", 'key="pwd" value='],
+     "dbPassword", "PGPASSWORD", "define('DB_PASSWORD', ", 'key="pwd" value=', "a:1:b:c:", "\n*:1:b:c:Xk9!pQ2m:",
+     "login: a / ", "creds ", "user a password ", "user a ", "password==", "password: =x "],
 )
 def test_crafted_repetitions_take_linear_time(piece: str) -> None:
     # 100,000 characters of one pattern's start: a pattern that reads to the end of the text from every start took
