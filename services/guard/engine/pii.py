@@ -109,6 +109,7 @@ class PiiDetector:
 
 
 _HEXISH = frozenset("0123456789abcdefABCDEF-")
+_DECIMAL = re.compile(r"\d+\.\d+")
 _NUMBER_JOIN = frozenset("-.")
 # A number labelled as an order, invoice or purchase order: "PO 450-617-1236", "Order number 5247403942" ("number" is
 # one of Presidio's phone context words: 84 of 300 such order numbers were phones).
@@ -129,9 +130,9 @@ def _not_pii(result, text: str) -> bool:
     - a "card" starting with 1, or of 15 digits, that no network issues: Presidio's regex takes any 1xxx or 3xxx (a
       16-digit id starting with 1, a 15-digit IMEI starting with 35). Other 3xxx stay: 6 of the 79 cards of pii_dev
       are JCB numbers outside JCB's 3528-3589;
-    - a "phone number" that is 11+ bare digits or more than E.164's 15 (an id, an account or card number), a Unix
-      time, a labelled id ("ORD-2024-549592", "PO 450-617-1236"), in a card number, part of a UUID/hash, or right
-      after a "/" (a user agent's version, Chrome/95.0.4638.69, or a path);
+    - a "phone number" that is 11+ bare digits or more than E.164's 15 (an id, an account or card number), a
+      decimal number, a Unix time, a labelled id ("ORD-2024-549592", "PO 450-617-1236"), in a card number, part of
+      a UUID/hash, or right after a "/" (a user agent's version, Chrome/95.0.4638.69, or a path);
     - a version read as an IP address or a phone number, an AWS account id read as a bank or card number."""
     kind, start, end = result.entity_type, result.start, result.end
     if kind in ("IP_ADDRESS", "PHONE_NUMBER") and _VERSION_BEFORE.search(text, max(0, start - 40), start):
@@ -154,6 +155,8 @@ def _not_pii(result, text: str) -> bool:
     if _ID_LABEL.search(text, max(0, start - 20), start):
         return True
     if sum(c.isdigit() for c in value) > 15 or (value.isdigit() and len(value) >= 11):
+        return True
+    if _DECIMAL.fullmatch(value):  # a price or a measurement: "373513000.0", "0.164002900607"
         return True
     # Ten bare digits starting with 1 are a Unix time (2001-2033): no North American area code starts with 1. (A
     # Brazilian landline of areas 11-19 written with no space is lost.)
