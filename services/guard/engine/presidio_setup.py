@@ -39,6 +39,7 @@ from presidio_analyzer.predefined_recognizers import (
 from spacy.attrs import IDX, LENGTH, LOWER, ORTH
 
 from services.guard.engine import deadline
+from services.guard.engine.columns import Columns
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.credentials import CredentialRecognizer
 from services.guard.engine.normalize import vocabulary_words
@@ -204,15 +205,20 @@ class IndexedContextEnhancer(LemmaContextAwareEnhancer):
     Upstream finds a match's token by walking the spaCy ``Doc`` from the start (a ``Token`` object per step, so
     matches x tokens: ~25 ms on a 10,000-character prompt) and tests keyword membership against a list. Same
     answers here: the first token whose end lies past the match start, by bisection over token ends, and a set
-    of keywords. Both indexes are built once per analysed text and kept on its ``NlpArtifacts``.
+    of keywords. Both indexes are built once per analysed text and kept on its ``NlpArtifacts``. One change: in a
+    table, the context is the match's column header and cell, not the words around it (``columns``).
     """
 
     def _extract_surrounding_words(self, nlp_artifacts: NlpArtifacts, word: str, start: int) -> list[str]:
         deadline.check()  # once per finding: 100,000 characters of e-mail addresses have 14,000
+        in_table = _columns(nlp_artifacts).cell_context(start)
+        return list(set(in_table if in_table is not None else self._words_near(nlp_artifacts, word, start)))
+
+    def _words_near(self, nlp_artifacts: NlpArtifacts, word: str, start: int) -> list[str]:
         if isinstance(nlp_artifacts, LazyNlpArtifacts):
             words = nlp_artifacts.context_words(start, self.context_prefix_count, self.context_suffix_count)
             if words is not None:
-                return list(set(words))
+                return words
         if not nlp_artifacts.tokens:
             return [""]
         ends, keywords = _token_index(nlp_artifacts)
@@ -222,7 +228,16 @@ class IndexedContextEnhancer(LemmaContextAwareEnhancer):
         lemmas = nlp_artifacts.lemmas
         context = _words_around(lemmas, keywords, i, self.context_prefix_count, -1)
         context += _words_around(lemmas, keywords, i, self.context_suffix_count, 1)
-        return list(set(context))
+        return context
+
+
+def _columns(artifacts: NlpArtifacts) -> Columns:
+    """The text's table columns (``columns``), found once per analysed text and kept on its ``NlpArtifacts``."""
+    cached = getattr(artifacts, "_guard_columns", None)
+    if cached is None:
+        text = artifacts._text if isinstance(artifacts, LazyNlpArtifacts) else artifacts.tokens.text
+        cached = artifacts._guard_columns = Columns(text)
+    return cached
 
 
 def _token_index(artifacts: NlpArtifacts) -> tuple[list[int], frozenset[str]]:

@@ -361,3 +361,43 @@ def test_crafted_phone_labels_take_linear_time(piece: str) -> None:
     t0 = time.perf_counter()
     LabelledPhoneRecognizer().analyze(text, ["PHONE_NUMBER"])
     assert time.perf_counter() - t0 < 3.0  # each takes ~0.01-0.1 s here
+
+
+def _bare_ssns(n: int) -> list[str]:
+    rng = random.Random(4)
+    return [f"{rng.randint(1, 665):03d}{rng.randint(1, 99):02d}{rng.randint(1, 9999):04d}" for _ in range(n)]
+
+
+@pytest.mark.parametrize("layout", ["csv", "tsv", "markdown"])
+def test_a_column_header_is_context_for_every_cell_under_it(pii_detector, layout: str) -> None:
+    # Nine bare digits are an SSN only next to a word like "SSN"; in a table that word is the header, rows away.
+    ssns, ids = _bare_ssns(8), _bare_ssns(16)[8:]
+    rows = list(zip([f"Name {c}" for c in "ABCDEFGH"], ssns, ids, strict=True))
+    if layout == "markdown":
+        text = "| Name | SSN | Employee id |\n|---|:---:|---|\n" + "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
+    else:
+        sep = "," if layout == "csv" else "\t"
+        text = "Find the duplicates:\n" + "\n".join(sep.join(r) for r in [("name", "ssn", "employee_id"), *rows])
+    d = pii_detector.detect([make_item(text, frozenset({PII}))])
+    assert sorted(text[f.start:f.end] for f in d.findings if f.type == "US_SSN") == sorted(ssns)
+    assert not any(text[f.start:f.end] in ids for f in d.findings if f.type == "US_SSN")  # near "ssn", other column
+
+
+def test_column_headers_are_read_per_table_and_column() -> None:
+    from services.guard.engine.columns import Columns
+
+    text = ("intro, with a comma\nand another, here\n\nname;phone\nAnn;555\nBo;tel 556\n\n"
+            "| a | b |\n|---|---|\n| x | y |\n| z | w |\nafter")
+    columns = Columns(text)
+    assert columns.cell_context(text.index("555")) == ["phone"]
+    assert columns.cell_context(text.index("556")) == ["phone", "tel"]
+    assert columns.cell_context(text.index("Bo")) == ["name", "bo"]
+    assert columns.cell_context(text.index("y |")) == ["b", "y"]
+    assert columns.cell_context(text.index("phone")) is None  # the header itself
+    assert columns.cell_context(text.index("comma")) is None  # a header and one row are no table
+    assert columns.cell_context(text.index("after")) is None
+
+
+def test_a_decimal_number_is_no_phone(pii_detector) -> None:
+    text = "distances: 0.164002900607 0.168780956251 and a total of 373513000.0"
+    assert pii_detector.detect([make_item(text, frozenset({PII}))]).findings == []
