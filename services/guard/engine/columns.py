@@ -17,6 +17,7 @@ _DELIMITERS = ("\t", "|", ",", ";")
 _RULE = re.compile(r"\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?")  # a Markdown table's header rule
 _WORD = re.compile(r"[a-z][a-z0-9]*")
 _LABEL_CHARS = 40
+_ROW_CHARS = 2_000  # a longer line is no row (and a cell's context is read in time linear in its row's length)
 
 
 class Columns:
@@ -63,6 +64,8 @@ class Columns:
 
 def _shape(line: str) -> tuple[str, int] | None:
     """(delimiter, number of delimiters) of a line that could be a table row."""
+    if len(line) > _ROW_CHARS:
+        return None
     for delimiter in _DELIMITERS:
         n = line.count(delimiter)
         if n >= (2 if delimiter == "|" else 1):

@@ -401,3 +401,14 @@ def test_column_headers_are_read_per_table_and_column() -> None:
 def test_a_decimal_number_is_no_phone(pii_detector) -> None:
     text = "distances: 0.164002900607 0.168780956251 and a total of 373513000.0"
     assert pii_detector.detect([make_item(text, frozenset({PII}))]).findings == []
+
+
+
+def test_a_line_too_long_for_a_row_is_no_table() -> None:
+    from services.guard.engine.columns import Columns
+
+    def table(columns: int) -> str:
+        return "\n".join([",".join(["ssn"] * columns), *[",".join(["536-22-8014"] * columns)] * 2])
+
+    assert Columns(table(3)).cell_context(len(table(3)) - 1) == ["ssn"]
+    assert Columns(table(200)).cell_context(len(table(200)) - 1) is None  # rows of 2,399 characters
