@@ -13,6 +13,10 @@ Most candidates in real prompts are years, ids, versions and amounts, and the ma
 (~30 us a parse). ``ShortCandidateMatcher`` skips the parse where no valid number can come out of it: a valid
 number's national part has a length its region allows, and it is made of the candidate's digits (and letters, for
 vanity numbers), so a candidate with fewer of those than the shortest length of the regions it can land in fails.
+
+What is found differs from upstream in two ways: in four regions a number must start with its trunk prefix 0 or
+"+" (``TRUNK_PREFIX_REGIONS``), and a number right after a phone label is a phone whatever its region says
+(``LabelledPhoneRecognizer``).
 """
 
 from __future__ import annotations
@@ -128,7 +132,7 @@ class WindowedPhoneRecognizer(PhoneRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts=None) -> list[RecognizerResult]:
         results = []
-        regions = tuple(self.supported_regions)
+        regions = one_per_calling_code(self.supported_regions)
         for start, end in digit_windows(text):
             window = text[start:end]
             find = _cached_phone_spans if len(window) <= _CACHED_WINDOW else phone_spans
@@ -180,6 +184,16 @@ class LabelledPhoneRecognizer(EntityRecognizer):
             results.append(RecognizerResult("PHONE_NUMBER", at, number.end(), _LABELLED_SCORE))
             end = number.end()
         return results
+
+
+def one_per_calling_code(regions: list[str]) -> tuple[str, ...]:
+    """The first of the regions that share a calling code: a candidate parses and validates the same with either as
+    its default region (US and CA: the North American plan, +1), so the second adds only a second parse of every
+    candidate (a fifth of the phone matcher's time on a 10,000-character CSV)."""
+    codes = {}
+    for region in regions:
+        codes.setdefault(phonenumbers.country_code_for_region(region), region)
+    return tuple(codes.values())
 
 
 class _Span(NamedTuple):
