@@ -90,6 +90,8 @@ async def eval_credentials_and_negatives(pipeline: GuardPipeline, rounds: int = 
                  "curl_user": ("curl -u deploy:" + _rand(12) + " https://api.example.com", "PASSWORD"),
                  "mysql_p": ("mysql -u root -p" + _rand(12) + " shop", "PASSWORD"),
                  "netrc": ("machine api.example.com login deploy password " + _rand(12), "PASSWORD"),
+                 "pgpass": ("\ndb.internal:5432:orders:app_user:" + _rand(12) + "\n", "PASSWORD"),
+                 "login_pair": ("login: admin / " + _rand(12), "PASSWORD"),
                  "camel_case": ('{"dbPassword": "' + _rand(12) + '"}', "PASSWORD"),
                  "key_stated": ("my key is " + _rand(32) + ", why 401?", "API_KEY"),
                  "huggingface": ("hf_" + _rand(34), "API_KEY"),

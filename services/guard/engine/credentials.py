@@ -131,11 +131,13 @@ _FILE_NAME = re.compile(r"\.[A-Za-z]{2,4}$")  # "creds: config/secrets_v2.yaml"
 def _password_like(token: str) -> bool:
     """A value that only its place says is a password (a .pgpass line, "login: admin / Hunter2024!"), where a word
     or a name sits as often: three of upper case, lower case, digits and symbols ("Hunter2024!", "p@ssw0rd") or
-    generated-looking ("admin123"); not a word ("dashboard"), a placeholder or a file name."""
+    generated-looking ("admin123", "aijrvvYxTfvX": 2.6% of random 12-letter-or-digit values have no digit and few
+    case changes); not a word ("dashboard", "MyAccount"), a placeholder or a file name."""
     core = token.rstrip(".,;:!?)")  # sentence punctuation after a word does not make it a password
     classes = (any(c.isupper() for c in core), any(c.islower() for c in core), any(c.isdigit() for c in core),
                any(not c.isalnum() for c in core))
-    return (_not_placeholder(token) and (sum(classes) >= 3 or _random_looking(token))
+    mixed_case = classes[0] and classes[1] and len(core) >= 8 and not _CAMEL_WORDS.fullmatch(core)
+    return (_not_placeholder(token) and (sum(classes) >= 3 or mixed_case or _random_looking(token))
             and not _FILE_NAME.search(core))
 
 

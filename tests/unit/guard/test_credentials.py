@@ -185,6 +185,7 @@ def test_look_alikes_are_not_credentials(text: str) -> None:
         ("psql still asks for a password with this ~/.pgpass:\n```\n  10.0.0.5:6432:*:app:Rk8$wQ2n\n```", "Rk8$wQ2n"),
         # a user name and a password after a credential word
         ("login: admin / Hunter2024!", "Hunter2024!"),
+        ("login: admin / aijrvvYxTfvX", "aijrvvYxTfvX"),  # letters only, few case changes: still generated
         ("creds: admin / P@ssw0rd123", "P@ssw0rd123"),
         ("Credentials: deploy@example.com / Zp4-uW9q", "Zp4-uW9q"),
         ("user/pass: jdoe/Xk29!pq", "Xk29!pq"),
