@@ -23,10 +23,12 @@ test-e2e *args:
 lint:
     {{python}} -m ruff check .
 
-# Latency through the gateway vs straight to a loopback upstream (and the guard pipeline on one core).
+# Latency through the gateway vs straight to a loopback upstream, the guard pipeline on one core, and a chat's turns
+# with and without the guard's results cache.
 bench:
     {{python}} scripts/bench_gateway.py
     {{python}} scripts/bench_guard.py
+    {{python}} scripts/bench_conversation.py
 
 # Revocation propagation: DELETE returning -> first 401 at two running ingress processes, over 50 keys.
 bench-keys:

@@ -43,6 +43,9 @@ def main() -> None:
     upstream_key = "sk-bench-" + generate_token("")
     up_port, ingress_port, control_port = free_port(), free_port(), free_port()
     env = gateway_env(tmp, nats.url, ingress_port, control_port)
+    # The same prompt every request: with the guard's results cache each one after the first would be a cache hit,
+    # not the screening of a new prompt this measures.
+    env["GW_GUARD_CACHE_TEXTS"] = "0"
     upstream = start_upstream(up_port, upstream_key, env, ROOT)
     group = ServiceGroup(env, log_dir=tmp).start()
     try:

@@ -25,7 +25,9 @@ Each input goes through the default pipeline and through ``GuardConfig(prefilter
 both transformers) in the same run, back to back per prompt, alternating which goes first; the machine is noisy,
 the ratio less so. ``--n`` prompts at 1,000 chars, ``--n // 4`` at 10,000. Targets: 1,000 chars p50 <= 15 ms and
 p95 <= 25 ms, 10,000 chars p95 <= 100 ms. Stock Presidio (every predefined recognizer) on the paragraph is kept
-as a second, older baseline (``--no-baseline`` skips it).
+as a second, older baseline (``--no-baseline`` skips it). The pipelines keep no results between requests
+(``cache_texts=0``): every prompt costs what a new text costs, the paragraph too. What the cache saves on a chat's
+history, sent again with every turn, is ``bench_conversation.py``'s.
 """
 
 from __future__ import annotations
@@ -216,7 +218,7 @@ async def main() -> None:
           f"{args.n // 4} at 10,000, seed {args.seed}")
     print(f"dev data: {len(benign)} benign texts ({', '.join(f'{s} {c}' for s, c in sources.most_common())}), "
           f"{len(attacks)} attacks")
-    config = {"executor": args.executor, "threads": args.cores}
+    config = {"executor": args.executor, "threads": args.cores, "cache_texts": 0}
     gated = GuardPipeline.build(GuardConfig(**config))
     full = GuardPipeline.build(GuardConfig(**config, prefilter=False))
     g = gated.config

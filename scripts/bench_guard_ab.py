@@ -42,7 +42,8 @@ async def serve(root: Path, n: int) -> None:
     from services.guard.engine.config import GuardConfig
     from services.guard.engine.pipeline import GuardPipeline
 
-    pipeline = GuardPipeline.build(GuardConfig())
+    # What a new text costs: no results kept between prompts (a checkout without the setting ignores it).
+    pipeline = GuardPipeline.build(GuardConfig(cache_texts=0))
     texts = prompts(bench, n)
     for chars in LENGTHS:
         for text in texts[chars][:5]:

@@ -36,9 +36,9 @@ log = logging.getLogger(__name__)
 
 
 class Pipeline(Protocol):
-    async def screen_chat(self, body: dict[str, Any], profile: KeyProfile) -> Any: ...
-    async def screen_text(self, text: str, profile: KeyProfile) -> Any: ...
-    async def screen_response(self, text: str, profile: KeyProfile) -> Any: ...
+    async def screen_chat(self, body: dict[str, Any], profile: KeyProfile, scope: str = "") -> Any: ...
+    async def screen_text(self, text: str, profile: KeyProfile, scope: str = "") -> Any: ...
+    async def screen_response(self, text: str, profile: KeyProfile, scope: str = "") -> Any: ...
 
 
 UNSCREENED = SecurityAssessment(is_safe=True, reason="not screened: screening failed and the profile is fail-open")
@@ -71,7 +71,8 @@ class Guard:
             return
         failure: str | None = None
         try:
-            verdict = await asyncio.wait_for(self._pipeline.screen_chat(req.body, req.profile), self._timeout)
+            verdict = await asyncio.wait_for(self._pipeline.screen_chat(req.body, req.profile, req.key_id),
+                                             self._timeout)
             failure = verdict.failed_detector
         except UnscreenableRequest as exc:  # bad input, not a failure: never forwarded, even fail-open
             failed = refused(req.request_id, exc)
@@ -120,10 +121,12 @@ class Guard:
     async def scan(self, req: ScanText) -> SecurityAssessment | Failed:
         try:
             if req.text is not None:
-                verdict = await asyncio.wait_for(self._pipeline.screen_text(req.text, req.profile), self._timeout)
+                verdict = await asyncio.wait_for(self._pipeline.screen_text(req.text, req.profile, req.key_id),
+                                                 self._timeout)
             else:
                 body = {"messages": req.messages or []}
-                verdict = await asyncio.wait_for(self._pipeline.screen_chat(body, req.profile), self._timeout)
+                verdict = await asyncio.wait_for(self._pipeline.screen_chat(body, req.profile, req.key_id),
+                                                 self._timeout)
         except UnscreenableRequest as exc:
             return refused(req.request_id, exc)
         return verdict.assessment
@@ -132,7 +135,8 @@ class Guard:
         """A provider's answer: every choice's text checked for leaked PII and secrets; fails closed."""
         try:
             verdicts = await asyncio.wait_for(
-                asyncio.gather(*(self._pipeline.screen_response(t, req.profile) for t in req.texts)), self._timeout
+                asyncio.gather(*(self._pipeline.screen_response(t, req.profile, req.key_id) for t in req.texts)),
+                self._timeout,
             )
         except Exception as exc:
             failure = "timeout" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__

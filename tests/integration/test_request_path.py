@@ -62,7 +62,7 @@ class FakePipeline:
 
     seen: list[dict[str, Any]] = field(default_factory=list)
 
-    async def screen_chat(self, body: dict[str, Any], profile: KeyProfile) -> FakeVerdict:
+    async def screen_chat(self, body: dict[str, Any], profile: KeyProfile, scope: str = "") -> FakeVerdict:
         self.seen.append(body)
         text = " ".join(str(m.get("content")) for m in body["messages"])
         if "RAISE" in text:
@@ -74,10 +74,10 @@ class FakePipeline:
             return FakeVerdict(a, forward=False, body=None)
         return FakeVerdict(SecurityAssessment(is_safe=True), forward=True, body=body)
 
-    async def screen_text(self, text: str, profile: KeyProfile) -> FakeVerdict:
+    async def screen_text(self, text: str, profile: KeyProfile, scope: str = "") -> FakeVerdict:
         return await self.screen_chat({"messages": [{"role": "user", "content": text}]}, profile)
 
-    async def screen_response(self, text: str, profile: KeyProfile) -> FakeVerdict:
+    async def screen_response(self, text: str, profile: KeyProfile, scope: str = "") -> FakeVerdict:
         """An answer holding SECRET is withheld; one holding 4111... has it masked."""
         if "SECRET" in text:
             a = SecurityAssessment(is_safe=False, violated_rule="Secret Detection", reason="API_KEY", risk_score=9)

@@ -29,6 +29,9 @@ class GuardConfig(BaseSettings):
     # a timeout is then only detected after the fact).
     executor: Literal["thread", "inline"] = "thread"
     threads: int = Field(2, ge=1)
+    cache_texts: int = Field(
+        4096, ge=0, description="Per detector, the results of this many texts are kept (per gateway key), so a chat's "
+        "history is not screened again with every turn. 0: none.")
     max_screened_chars: int = Field(
         1_000_000, ge=1, description="A request with more text to screen is refused (413): screening 1,000,000 "
         "characters takes ~1-2 s of CPU per detector, and longer texts would only time out while holding a thread.")

@@ -28,6 +28,8 @@ class ScreenItem:
     A text outside message content has no message index but a ``path``: the JSON pointer of its string in the
     request body (``chat.side_texts``). A tool definition's strings are screened as one text joined by "\\n";
     ``parts`` then holds each string's pointer and offset, and :meth:`locate` maps a span back to one of them.
+    ``scope`` is whose request it is (the gateway key id): detectors keep results per text within a scope
+    (``memo``).
     """
 
     norm: NormalizedText
@@ -38,6 +40,7 @@ class ScreenItem:
     role: str = "user"
     path: str | None = None
     parts: tuple[tuple[str, int], ...] = ()
+    scope: str = ""
 
     def all_views(self) -> tuple[NormalizedText | DecodedView, ...]:
         return (self.norm, *self.views)

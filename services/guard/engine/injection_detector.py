@@ -13,6 +13,7 @@ from typing import Protocol
 from libs.common.messages import Finding
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.detector import INJECTION, Detection, ScreenItem, threshold_risk
+from services.guard.engine.memo import Memo
 
 OPERATOR_ROLES = frozenset({"system", "developer"})
 
@@ -24,8 +25,10 @@ class InjectionScorer(Protocol):
 class InjectionDetector:
     name = INJECTION
 
-    def __init__(self, classifier: InjectionScorer, threshold: float, system_threshold: float | None = None) -> None:
+    def __init__(self, classifier: InjectionScorer, threshold: float, system_threshold: float | None = None,
+                 cache_texts: int = 0) -> None:
         self.classifier = classifier
+        self._scores: Memo[float] = Memo(cache_texts)
         self.threshold = threshold
         # System/developer messages are the operator's own instructions, which the classifier (trained on what
         # users send) reads as instruction-like: only a near-certain score counts there. See chat.SCREENING_RULES.
@@ -50,10 +53,10 @@ class InjectionDetector:
         classifier = injection.InjectionClassifier.load(
             config.injection_model_path, gate=gate, max_model_windows=config.model_windows, threshold=threshold,
             nonlatin=nonlatin)
-        return cls(classifier, float(threshold), config.system_injection_threshold)
+        return cls(classifier, float(threshold), config.system_injection_threshold, config.cache_texts)
 
     def detect(self, items: Sequence[ScreenItem]) -> Detection:
-        texts: list[str] = []
+        texts: list[tuple[str, str]] = []  # (scope, text)
         owners: list[tuple[int, ScreenItem, object, int, int]] = []
         for n, item in enumerate(items):
             if INJECTION not in item.checks:
@@ -61,11 +64,11 @@ class InjectionDetector:
             for view in item.all_views():
                 text = item.view_text(view)
                 if text.strip():
-                    texts.append(text)
+                    texts.append((item.scope, text))
                     owners.append((n, item, view, 0, len(text)))
         if not texts:
             return Detection(scores={"injection": 0.0})
-        scores = [float(x) for x in self.classifier.score(texts)]
+        scores = [float(x) for x in self._scores.get_many(texts, self.classifier.score)]
         bars = [self._bar(item) for _, item, _, _, _ in owners]
         best = max(scores)
         # The riskiest text relative to its own bar decides the risk (a system prompt's 0.99 is not a user's 0.99).

@@ -15,6 +15,7 @@ from services.guard.engine import deadline
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.credentials import SECRET_ENTITIES
 from services.guard.engine.detector import PII, Detection, ScreenItem
+from services.guard.engine.memo import Memo
 from services.guard.engine.numbers import in_card_run, known_scheme
 from services.guard.engine.presidio_setup import NER_ENTITIES, build_analyzer
 
@@ -39,10 +40,12 @@ def category_of(entity: str) -> Category:
 class PiiDetector:
     name = PII
 
-    def __init__(self, analyzer: AnalyzerEngine, entities: list[str], min_score: float = 0.5) -> None:
+    def __init__(self, analyzer: AnalyzerEngine, entities: list[str], min_score: float = 0.5,
+                 cache_texts: int = 0) -> None:
         self.analyzer = analyzer
         self.entities = entities
         self.min_score = min_score
+        self._matches: Memo[list[tuple[str, int, int, float]]] = Memo(cache_texts)
         engine_nlp = getattr(analyzer.nlp_engine, "nlp", None)
         self._spacy = engine_nlp.get("en") if isinstance(engine_nlp, dict) else None
         self._zone_lock = threading.Lock()
@@ -51,7 +54,7 @@ class PiiDetector:
     def build(cls, config: GuardConfig) -> PiiDetector:
         analyzer, has_ner = build_analyzer(config)
         entities = list(config.pii_entities or (*PATTERN_ENTITIES, *(NER_ENTITIES if has_ner else ())))
-        return cls(analyzer, entities, config.pii_min_score)
+        return cls(analyzer, entities, config.pii_min_score, config.cache_texts)
 
     def detect(self, items: Sequence[ScreenItem]) -> Detection:
         with self._memory_zone():
@@ -78,19 +81,27 @@ class PiiDetector:
                 text = item.view_text(view)
                 if not text.strip():
                     continue
-                deadline.check()
-                for r in self.analyzer.analyze(text, language="en", entities=self.entities):
-                    if r.score < MIN_SCORE.get(r.entity_type, self.min_score) or _not_pii(r, text):
-                        continue
-                    start, end, path = item.locate(*item.finding_span(view, r.start, r.end))
-                    key = (item.message_index, path, start, end, r.entity_type)
-                    if key in findings and findings[key].score >= r.score:
+                (matches,) = self._matches.get_many([(item.scope, text)], self._analyze)
+                for kind, r_start, r_end, r_score in matches:
+                    start, end, path = item.locate(*item.finding_span(view, r_start, r_end))
+                    key = (item.message_index, path, start, end, kind)
+                    if key in findings and findings[key].score >= r_score:
                         continue
                     findings[key] = Finding(
-                        type=r.entity_type, category=category_of(r.entity_type), start=start, end=end,
-                        score=round(min(r.score, 1.0), 4), message_index=item.message_index, path=path,
+                        type=kind, category=category_of(kind), start=start, end=end,
+                        score=round(min(r_score, 1.0), 4), message_index=item.message_index, path=path,
                     )
         return self._summarise(_drop_overlaps(list(findings.values())))
+
+    def _analyze(self, texts: list[str]) -> list[list[tuple[str, int, int, float]]]:
+        """(type, start, end, score) of each text's PII and secrets."""
+        out = []
+        for text in texts:
+            deadline.check()
+            out.append([(r.entity_type, r.start, r.end, r.score)
+                        for r in self.analyzer.analyze(text, language="en", entities=self.entities)
+                        if r.score >= MIN_SCORE.get(r.entity_type, self.min_score) and not _not_pii(r, text)])
+        return out
 
     @staticmethod
     def _summarise(findings: list[Finding]) -> Detection:

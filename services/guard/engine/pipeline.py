@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from libs.common.messages import KeyProfile, SecurityAssessment
@@ -78,12 +78,14 @@ class GuardPipeline:
             log.warning("guard detector %s unavailable: %s", name, why)
         return cls(detectors, config, unavailable)
 
-    async def screen_chat(self, body: dict, profile: KeyProfile) -> Verdict:
+    async def screen_chat(self, body: dict, profile: KeyProfile, scope: str = "") -> Verdict:
+        """``scope``: whose request it is (the gateway key id); detector results are reused only within one."""
         t0 = time.perf_counter()
         cfg = self.config
         # Normalising and decoding is CPU work too (~0.6-1.5 s per 1,000,000 characters): off the event loop.
         items = await self._offload(chat_items, body, cfg.decode_encodings, cfg.max_decoded_views,
                                     cfg.max_screened_chars)
+        items = [replace(item, scope=scope) for item in items]
         decision, failed_name = await self._run(items, profile)
         if not decision.forward:
             out = None
@@ -93,24 +95,25 @@ class GuardPipeline:
             out = body
         return self._verdict(decision, out, t0, failed_name)
 
-    async def screen_text(self, text: str, profile: KeyProfile) -> Verdict:
-        return await self._screen_single(text, profile, SCREENING_RULES["user"], self.config.max_screened_chars)
+    async def screen_text(self, text: str, profile: KeyProfile, scope: str = "") -> Verdict:
+        return await self._screen_single(text, profile, SCREENING_RULES["user"], self.config.max_screened_chars,
+                                         scope)
 
-    async def screen_response(self, text: str, profile: KeyProfile) -> Verdict:
+    async def screen_response(self, text: str, profile: KeyProfile, scope: str = "") -> Verdict:
         """Model output: checked for leaked PII and secrets only."""
-        return await self._screen_single(text, profile, RESPONSE_CHECKS, None)  # screened whatever its length
+        return await self._screen_single(text, profile, RESPONSE_CHECKS, None, scope)  # screened whatever its length
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
     async def _screen_single(self, text: str, profile: KeyProfile, checks: frozenset[str],
-                             max_chars: int | None) -> Verdict:
+                             max_chars: int | None, scope: str) -> Verdict:
         t0 = time.perf_counter()
         check_length(len(text), max_chars)
         item = await self._offload(make_item, text, checks, None, 0, "user", self.config.decode_encodings,
                                    self.config.max_decoded_views)
-        decision, failed_name = await self._run([item], profile)
+        decision, failed_name = await self._run([replace(item, scope=scope)], profile)
         out = redact_text(text, decision.redact) if decision.forward else None
         verdict = self._verdict(decision, None, t0, failed_name)
         return Verdict(**{**verdict.__dict__, "text": out})

@@ -20,6 +20,7 @@ import numpy as np
 from libs.common.messages import Finding
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.detector import POLICY, Detection, ScreenItem, threshold_risk, windows
+from services.guard.engine.memo import Memo
 from services.guard.engine.nonlatin import latin_view
 from services.guard.engine.policy_docs import PolicyDocument, load_policies, policy_files
 from services.guard.engine.policy_index import Embeds, NumpyPolicyIndex, PolicyIndex, RuleMatch
@@ -69,8 +70,9 @@ class PolicyDetector:
     def __init__(self, embedder: Embeds, index: PolicyIndex, threshold: float, judge=None,
                  judge_margin: float = 0.0, gate: tuple[Embeds, np.ndarray, float] | None = None,
                  max_windows: int = 0, policies_dir: Path | None = None, first_stage: Prefilter | None = None,
-                 judge_budget_s: float = 1.0) -> None:
+                 judge_budget_s: float = 1.0, cache_texts: int = 0) -> None:
         self.embedder = embedder
+        self._vectors: Memo[np.ndarray] = Memo(cache_texts)  # a window's embedding, per scope
         self.index = index
         self.threshold = threshold
         self.judge = judge
@@ -112,7 +114,8 @@ class PolicyDetector:
             # out a little sooner so that the first can start.
             judge = PolicyJudge(config.judge_model, min(config.judge_timeout_s, config.detector_timeout_s * 0.4))
         return cls(embedder, index, config.policy_threshold, judge, config.judge_margin, gate,
-                   config.policy_model_windows, config.policies_dir, first, config.detector_timeout_s / 2)
+                   config.policy_model_windows, config.policies_dir, first, config.detector_timeout_s / 2,
+                   config.cache_texts)
 
     def check_policies(self) -> threading.Thread | None:
         """Start re-reading the policies if their files changed (at most every ``RELOAD_CHECK_S``); the thread."""
@@ -167,7 +170,7 @@ class PolicyDetector:
             first_stage = min(max(0.0, float(near.max())) * 0.5 * self.threshold / gate, self.threshold / 2)
             keep = pick(near, [id(item) for item, *_ in owners], gate, self.max_windows)
             texts, owners = [texts[n] for n in keep], [owners[n] for n in keep]
-        matches = self.index.search(self.embedder.embed(texts), k=3) if texts else []
+        matches = self.index.search(self._embed(texts, owners), k=3) if texts else []
         judge_until = time.monotonic() + self.judge_budget_s
         best_sim = max([m[0].similarity for m in matches if m] + [first_stage])
         findings: list[Finding] = []
@@ -190,6 +193,10 @@ class PolicyDetector:
         notes = {"policy": f"{top.rule} (similarity {top.score:.2f})"} if top else {}
         return Detection(findings=findings, scores={"policy": round(max(best_sim, 0.0), 4)},
                          risks={"policy": round(min(risk, 10.0), 2)}, notes=notes)
+
+    def _embed(self, texts: list[str], owners: list[tuple[ScreenItem, object, int, int]]) -> np.ndarray:
+        keyed = [(item.scope, text) for text, (item, *_) in zip(texts, owners, strict=True)]
+        return np.stack(self._vectors.get_many(keyed, lambda ts: list(self.embedder.embed(ts))))
 
     def _violates(self, text: str, match: RuleMatch, judge_until: float) -> bool:
         # An allowed example at least as close as the nearest violation clears the request (a near miss).
