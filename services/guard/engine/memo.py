@@ -27,8 +27,10 @@ class Memo(Generic[T]):
         self._kept: OrderedDict[bytes, T] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_many(self, keyed: Sequence[tuple[str, str]], compute: Callable[[list[str]], Sequence[T]]) -> list[T]:
-        """``compute`` of each (scope, text)'s text, called once, for the texts not kept."""
+    def get_many(self, keyed: Sequence[tuple[str, str]], compute: Callable[[list[str]], Sequence[T]],
+                 keep: Callable[[T], bool] = lambda _: True) -> list[T]:
+        """``compute`` of each (scope, text)'s text, called once, for the texts not kept. Only results that ``keep``
+        accepts are kept (a bound on what one entry may hold)."""
         if not self.size:
             return list(compute([text for _, text in keyed]))
         digests = [_digest(scope, text) for scope, text in keyed]
@@ -42,7 +44,7 @@ class Memo(Generic[T]):
             computed = dict(zip(missing, compute([text_of[d] for d in missing]), strict=True))
             kept.update(computed)
             with self._lock:
-                self._kept.update(computed)
+                self._kept.update((d, value) for d, value in computed.items() if keep(value))
                 while len(self._kept) > self.size:
                     self._kept.popitem(last=False)
         return [kept[d] for d in digests]

@@ -98,3 +98,10 @@ async def test_a_policy_window_is_embedded_once_per_key(fake_policy) -> None:
     verdicts = [await p.screen_chat(body, KeyProfile(), "k") for _ in range(2)]
     assert len(embedder.seen) == 1 and verdicts[0].assessment == verdicts[1].assessment
     p.close()
+
+
+def test_a_result_refused_by_keep_is_computed_again() -> None:
+    memo, compute = Memo[int](8), Counting()
+    for _ in range(2):
+        memo.get_many([("k", "a"), ("k", "long text")], compute, keep=lambda n: n < 5)
+    assert compute.seen == ["a", "long text", "long text"]
