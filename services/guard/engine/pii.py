@@ -22,14 +22,15 @@ from services.guard.engine.presidio_setup import NER_ENTITIES, build_analyzer
 # How bad a leak of each type is, 0-10 (5 = act at the default profile threshold). Unknown types: 6.
 SEVERITY: dict[str, float] = {
     "API_KEY": 10, "PRIVATE_KEY": 10, "PASSWORD": 9,
-    "CREDIT_CARD": 9, "US_SSN": 9, "US_ITIN": 9, "IBAN_CODE": 8, "US_BANK_NUMBER": 7, "CRYPTO": 6,
+    "CREDIT_CARD": 9, "US_SSN": 9, "US_ITIN": 9, "US_PASSPORT": 8, "IBAN_CODE": 8, "US_BANK_NUMBER": 7,
+    "US_DRIVER_LICENSE": 7, "CRYPTO": 6,
     "EMAIL_ADDRESS": 6, "PHONE_NUMBER": 6, "PERSON": 5, "LOCATION": 4, "NRP": 4, "IP_ADDRESS": 5,
 }
 # Presidio scores weak patterns low and relies on context words to raise them; below these they are noise.
 MIN_SCORE: dict[str, float] = {"PHONE_NUMBER": 0.4, "US_BANK_NUMBER": 0.4, "IP_ADDRESS": 0.6, "US_SSN": 0.5}
 PATTERN_ENTITIES = (
     "CREDIT_CARD", "US_SSN", "EMAIL_ADDRESS", "PHONE_NUMBER", "IBAN_CODE", "IP_ADDRESS", "US_BANK_NUMBER",
-    "US_ITIN", "CRYPTO", *SECRET_ENTITIES,
+    "US_ITIN", "CRYPTO", "US_DRIVER_LICENSE", "US_PASSPORT", *SECRET_ENTITIES,
 )
 
 

@@ -42,6 +42,7 @@ from services.guard.engine import deadline
 from services.guard.engine.columns import Columns
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.credentials import CredentialRecognizer
+from services.guard.engine.labelled import LabelledIdRecognizer
 from services.guard.engine.normalize import vocabulary_words
 from services.guard.engine.numbers import ChecksumNumberRecognizer
 from services.guard.engine.phones import LabelledPhoneRecognizer, WindowedPhoneRecognizer
@@ -296,6 +297,7 @@ def pattern_recognizers() -> list:
         OfflineEmailRecognizer(),
         WindowedPhoneRecognizer(),
         LabelledPhoneRecognizer(),
+        LabelledIdRecognizer(),
         IbanRecognizer(),
         IpRecognizer(),
         UsBankRecognizer(),

@@ -412,3 +412,25 @@ def test_a_line_too_long_for_a_row_is_no_table() -> None:
 
     assert Columns(table(3)).cell_context(len(table(3)) - 1) == ["ssn"]
     assert Columns(table(200)).cell_context(len(table(200)) - 1) is None  # rows of 2,399 characters
+
+
+@pytest.mark.parametrize(("text", "kind", "value"), [
+    ("My driver's license number is F162823540116", "US_DRIVER_LICENSE", "F162823540116"),
+    ("my drivers licence: 6940579", "US_DRIVER_LICENSE", "6940579"),
+    ("my driver's license number is 2270-66-1551", "US_DRIVER_LICENSE", "2270-66-1551"),  # a phone's shape too
+    ("DL: D1234567, exp 2027", "US_DRIVER_LICENSE", "D1234567"),
+    ("Passport No: X12345678", "US_PASSPORT", "X12345678"),
+    ("PASSPORT NUMBER 123456789", "US_PASSPORT", "123456789"),
+])
+def test_an_identity_document_number_is_found_by_its_label(pii_detector, text: str, kind: str, value: str) -> None:
+    d = pii_detector.detect([make_item(text, frozenset({PII}))])
+    assert (kind, value) in [(f.type, text[f.start:f.end]) for f in d.findings]
+
+
+@pytest.mark.parametrize("text", [
+    "Licensed under the MIT license 2024", "Apache License, Version 2.0", "driver's license number is required",
+    "I lost my passport in 2019", "passport: see attached", "download it from the DL 2024 page",
+])
+def test_a_label_without_a_document_number_is_nothing(pii_detector, text: str) -> None:
+    d = pii_detector.detect([make_item(text, frozenset({PII}))])
+    assert [f.type for f in d.findings if f.type in ("US_DRIVER_LICENSE", "US_PASSPORT")] == []
