@@ -94,7 +94,7 @@ async def eval_credentials_and_negatives(pipeline: GuardPipeline, rounds: int = 
                  "login_pair": ("login: admin / " + _rand(12), "PASSWORD"),
                  "camel_case": ('{"dbPassword": "' + _rand(12) + '"}', "PASSWORD"),
                  "key_stated": ("my key is " + _rand(32) + ", why 401?", "API_KEY"),
-                 "huggingface": ("hf_" + _rand(34), "API_KEY"),
+                 "huggingface": ("hf_" + "".join(random.choice(string.ascii_letters) for _ in range(34)), "API_KEY"),
                  "docker_login": ("docker login -u ci -p " + _rand(12) + " registry.example.com", "PASSWORD")}
         for name, (value, entity) in creds.items():
             v = await pipeline.screen_text(f"config for the deploy: {value} thanks", LOG)

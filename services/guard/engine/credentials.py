@@ -128,6 +128,15 @@ def _random_looking(token: str) -> bool:
 _FILE_NAME = re.compile(r"\.[A-Za-z]{2,4}$")  # "creds: config/secrets_v2.yaml"
 
 
+_LOWER_RUN = re.compile(r"[a-z]{2,}")
+
+
+def _camel_words(token: str) -> bool:
+    """Capitalised words run together ("MyAccount", "LinkedIn"): each lower-case run has a vowel, which random
+    letters ("ZOfeZfmVodya": "fm") mostly do not."""
+    return bool(_CAMEL_WORDS.fullmatch(token)) and all(set(run) & set("aeiouy") for run in _LOWER_RUN.findall(token))
+
+
 def _password_like(token: str) -> bool:
     """A value that only its place says is a password (a .pgpass line, "login: admin / Hunter2024!"), where a word
     or a name sits as often: three of upper case, lower case, digits and symbols ("Hunter2024!", "p@ssw0rd") or
@@ -136,7 +145,7 @@ def _password_like(token: str) -> bool:
     core = token.rstrip(".,;:!?)")  # sentence punctuation after a word does not make it a password
     classes = (any(c.isupper() for c in core), any(c.islower() for c in core), any(c.isdigit() for c in core),
                any(not c.isalnum() for c in core))
-    mixed_case = classes[0] and classes[1] and len(core) >= 8 and not _CAMEL_WORDS.fullmatch(core)
+    mixed_case = classes[0] and classes[1] and len(core) >= 8 and not _camel_words(core)
     return (_not_placeholder(token) and (sum(classes) >= 3 or mixed_case or _random_looking(token))
             and not _FILE_NAME.search(core))
 
@@ -270,7 +279,8 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p("API_KEY", "slack_webhook", r"\bhttps://hooks\.slack\.com/services/[A-Za-z0-9/]{20,}", ("hooks.slack.com",)),
     _p("API_KEY", "stripe", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b", ("k_live_", "k_test_")),
     # Other providers' prefixed keys (the prefixes and lengths their docs and secret scanners use).
-    _p("API_KEY", "huggingface", r"\bhf_[A-Za-z0-9]{30,}\b", ("hf_",), valid=_mixed),
+    # Hugging Face tokens are 34 letters, no digit: generated-looking, not "hf_" + a word or "x" * 34.
+    _p("API_KEY", "huggingface", r"\bhf_[A-Za-z0-9]{30,}\b", ("hf_",), valid=_random_looking),
     _p("API_KEY", "npm", r"\bnpm_[A-Za-z0-9]{36}\b", ("npm_",)),
     _p("API_KEY", "pypi", r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}", ("pypi-AgEI",)),
     _p("API_KEY", "sendgrid", r"\bSG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}(?![A-Za-z0-9_\-])", ("SG.",)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import string
 import time
 import uuid
 
@@ -186,6 +187,7 @@ def test_look_alikes_are_not_credentials(text: str) -> None:
         # a user name and a password after a credential word
         ("login: admin / Hunter2024!", "Hunter2024!"),
         ("login: admin / aijrvvYxTfvX", "aijrvvYxTfvX"),  # letters only, few case changes: still generated
+        ("db.internal:5432:orders:app_user:ZOfeZfmVodya", "ZOfeZfmVodya"),  # capitalised runs, but "fm" is no word
         ("creds: admin / P@ssw0rd123", "P@ssw0rd123"),
         ("Credentials: deploy@example.com / Zp4-uW9q", "Zp4-uW9q"),
         ("user/pass: jdoe/Xk29!pq", "Xk29!pq"),
@@ -337,3 +339,10 @@ def test_crafted_repetitions_take_linear_time(piece: str) -> None:
     t0 = time.perf_counter()
     REC.analyze(text, entities=[])
     assert time.perf_counter() - t0 < 3.0
+
+
+def test_a_hugging_face_token_of_letters_only_is_a_key() -> None:
+    # Their tokens are "hf_" and 34 letters: requiring a digit missed nearly all of them outside an assignment.
+    token = "hf_" + rand(34, string.ascii_letters)
+    assert ("API_KEY", token) in found(f"run huggingface-cli login with {token} please")
+    assert found("run huggingface-cli login with hf_" + "x" * 34) == []
