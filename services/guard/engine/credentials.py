@@ -37,6 +37,11 @@ def _mixed(token: str) -> bool:
     return any(c.isupper() for c in token) and any(c.islower() for c in token) and any(c.isdigit() for c in token)
 
 
+def _both_cases(token: str) -> bool:
+    return (any(c.isupper() for c in token) and any(c.islower() for c in token) and _not_placeholder(token)
+            and not _FILLER.search(token))
+
+
 def _not_placeholder(token: str) -> bool:
     if token[:1] in ("$", "%", "<", "{") and _mixed(token[1:]) and not re.search(r"[_>}%]", token[1:]):
         return True  # "$fRIeTfg4h0L", "<asNbJNC3LLZ": a password, not a variable or a <placeholder>
@@ -279,8 +284,8 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p("API_KEY", "slack_webhook", r"\bhttps://hooks\.slack\.com/services/[A-Za-z0-9/]{20,}", ("hooks.slack.com",)),
     _p("API_KEY", "stripe", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b", ("k_live_", "k_test_")),
     # Other providers' prefixed keys (the prefixes and lengths their docs and secret scanners use).
-    # Hugging Face tokens are 34 letters, no digit: generated-looking, not "hf_" + a word or "x" * 34.
-    _p("API_KEY", "huggingface", r"\bhf_[A-Za-z0-9]{30,}\b", ("hf_",), valid=_random_looking),
+    # Hugging Face tokens are 34 letters of both cases, no digit; not "hf_" + "x" * 34 or a placeholder.
+    _p("API_KEY", "huggingface", r"\bhf_[A-Za-z0-9]{30,}\b", ("hf_",), valid=_both_cases),
     _p("API_KEY", "npm", r"\bnpm_[A-Za-z0-9]{36}\b", ("npm_",)),
     _p("API_KEY", "pypi", r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}", ("pypi-AgEI",)),
     _p("API_KEY", "sendgrid", r"\bSG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}(?![A-Za-z0-9_\-])", ("SG.",)),
