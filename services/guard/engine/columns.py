@@ -46,6 +46,16 @@ class Columns:
     def cell_context(self, at: int) -> list[str] | None:
         """The lower-cased words of the header over the cell holding offset ``at`` and of that cell (None outside a
         table's rows)."""
+        found = self.cell(at)
+        return None if found is None else _WORD.findall(" ".join(found).lower())
+
+    def header_words(self, at: int) -> list[str]:
+        """The lower-cased words of the header over the cell holding offset ``at`` ([] outside a table's rows)."""
+        found = self.cell(at)
+        return [] if found is None else _WORD.findall(found[0].lower())
+
+    def cell(self, at: int) -> tuple[str, str] | None:
+        """(header, cell) of the table cell holding offset ``at``; None outside a table's rows."""
         line = bisect.bisect_right(self.starts, at) - 1
         found = self.headers.get(line)
         if found is None:
@@ -53,13 +63,13 @@ class Columns:
         delimiter, cells = found
         row_start = self.starts[line]
         row_end = self.text.find("\n", at)
+        row_end = len(self.text) if row_end < 0 else row_end
         before = self.text[row_start:at]
         column = before.count(delimiter) - (1 if delimiter == "|" and before.lstrip().startswith("|") else 0)
         cell_start = row_start + before.rfind(delimiter) + 1
-        cell_end = self.text.find(delimiter, at, len(self.text) if row_end < 0 else row_end)
-        cell = self.text[cell_start:cell_end if cell_end >= 0 else (len(self.text) if row_end < 0 else row_end)]
-        header = cells[column] if 0 <= column < len(cells) else ""
-        return _WORD.findall(f"{header} {cell}".lower())
+        cell_end = self.text.find(delimiter, at, row_end)
+        cell = self.text[cell_start:cell_end if cell_end >= 0 else row_end]
+        return (cells[column] if 0 <= column < len(cells) else ""), cell
 
 
 def _shape(line: str) -> tuple[str, int] | None:

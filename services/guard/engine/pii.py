@@ -12,6 +12,7 @@ from presidio_analyzer import AnalyzerEngine
 
 from libs.common.messages import Category, Finding
 from services.guard.engine import deadline
+from services.guard.engine.columns import Columns
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.credentials import SECRET_ENTITIES
 from services.guard.engine.detector import PII, Detection, ScreenItem
@@ -108,9 +109,9 @@ class PiiDetector:
         out = []
         for text in texts:
             deadline.check()
-            out.append([(r.entity_type, r.start, r.end, r.score)
-                        for r in self.analyzer.analyze(text, language="en", entities=self.entities)
-                        if r.score >= MIN_SCORE.get(r.entity_type, self.min_score) and not _not_pii(r, text)])
+            results = [r for r in self.analyzer.analyze(text, language="en", entities=self.entities)
+                       if r.score >= MIN_SCORE.get(r.entity_type, self.min_score) and not _not_pii(r, text)]
+            out.append([(r.entity_type, r.start, r.end, r.score) for r in _outside_id_columns(results, text)])
         return out
 
     @staticmethod
@@ -203,6 +204,26 @@ def _aws_account_id(text: str, start: int, end: int) -> bool:
     if end - start != 12 or not text[start:end].isdigit():
         return False
     return _AWS_BEFORE.search(text, max(0, start - 60), start) is not None
+
+
+# A table column headed by an id ("customer_id", "Order #", "tracking", "SKU") holds ids: ten digits there are neither
+# a US phone number nor a bank account (a CRM export of 10-digit customer ids had a phone finding in every row).
+_ID_HEADER = frozenset({"id", "ids", "order", "orders", "invoice", "sku", "tracking", "ref", "reference", "ticket",
+                        "po"})
+_PHONE_HEADER = frozenset({"phone", "tel", "telephone", "mobile", "cell", "fax"})
+_ID_LIKE = ("PHONE_NUMBER", "US_BANK_NUMBER")
+
+
+def _outside_id_columns(results: list, text: str) -> list:
+    if not any(r.entity_type in _ID_LIKE for r in results):
+        return results
+    columns = Columns(text)
+
+    def in_id_column(at: int) -> bool:
+        header = set(columns.header_words(at))
+        return bool(header & _ID_HEADER) and not header & _PHONE_HEADER
+
+    return [r for r in results if r.entity_type not in _ID_LIKE or not in_id_column(r.start)]
 
 
 def _drop_overlaps(findings: list[Finding]) -> list[Finding]:

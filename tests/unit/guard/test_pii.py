@@ -434,3 +434,12 @@ def test_an_identity_document_number_is_found_by_its_label(pii_detector, text: s
 def test_a_label_without_a_document_number_is_nothing(pii_detector, text: str) -> None:
     d = pii_detector.detect([make_item(text, frozenset({PII}))])
     assert [f.type for f in d.findings if f.type in ("US_DRIVER_LICENSE", "US_PASSPORT")] == []
+
+
+@pytest.mark.parametrize(("header", "ids"), [("customer_id", True), ("Order #", True), ("tracking", True),
+                                             ("account_id", True), ("phone", False), ("mobile", False)])
+def test_numbers_under_an_id_header_are_ids(pii_detector, header: str, ids: bool) -> None:
+    numbers = ["4155550172", "2125550199", "6175550123"]  # valid US numbers, and ten digits like many ids
+    text = "\n".join([f"{header},plan", *(f"{n},pro" for n in numbers)])
+    d = pii_detector.detect([make_item(text, frozenset({PII}))])
+    assert sorted(text[f.start:f.end] for f in d.findings) == ([] if ids else sorted(numbers))
