@@ -7,6 +7,7 @@ or above threshold covers the text (or, for a decoded view, the encoded span).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -14,8 +15,28 @@ from libs.common.messages import Finding
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.detector import INJECTION, Detection, ScreenItem, threshold_risk
 from services.guard.engine.memo import Memo
+from services.guard.engine.normalize import english_words
 
 OPERATOR_ROLES = frozenset({"system", "developer"})
+
+# Keys, tokens and digests pasted into a prompt ("use sk-ant-api03-... to log in") read to the classifier like the
+# gibberish of an adversarial suffix: 11 of 260 short prompts carrying a generated credential scored as attacks, 0
+# with such runs read as "KEY" (the 7 dev attacks and 6 benign dev texts that hold one scored the same either way).
+# A run of 24 or more letters, digits, "_" and "-", with letters and digits, is masked unless its letters are mostly
+# words run together: "IgnoreAllPreviousInstructions2" is read as it is written.
+_TOKEN = re.compile(r"(?<![\w\-/+=])(?=[\w\-]*\d)(?=[\w\-]*[A-Za-z])[\w\-]{24,}(?![\w\-/+=])")
+_LETTER_RUN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def mask_tokens(text: str) -> str:
+    """``text`` with its generated-looking tokens replaced by "KEY" (what the classifier reads)."""
+    return _TOKEN.sub(lambda m: m.group() if _words(m.group()) else "KEY", text) if _TOKEN.search(text) else text
+
+
+def _words(token: str) -> bool:
+    letters = sum(c.isalpha() for c in token)
+    in_words = sum(len(run) for run in _LETTER_RUN.findall(token) if run.lower() in english_words())
+    return in_words >= letters / 2
 
 
 class InjectionScorer(Protocol):
@@ -64,7 +85,7 @@ class InjectionDetector:
             for view in item.all_views():
                 text = item.view_text(view)
                 if text.strip():
-                    texts.append((item.scope, text))
+                    texts.append((item.scope, mask_tokens(text)))
                     owners.append((n, item, view, 0, len(text)))
         if not texts:
             return Detection(scores={"injection": 0.0})

@@ -83,7 +83,7 @@ def vocabulary_words() -> tuple[str, ...]:
 
 
 @functools.cache
-def _english_words() -> frozenset[str]:
+def english_words() -> frozenset[str]:
     """The vocabulary's words of four or more letters. Shorter ones are too often a Russian or Greek word folded
     ("все" -> "bce", "και" -> "kai")."""
     return frozenset(w for w in vocabulary_words() if len(w) >= 4)
@@ -106,7 +106,7 @@ def _fold_confusables(chars: list[str]) -> None:
             # A word with Latin letters in it; a look-alike-only word on a line that is not such prose; or one
             # that folds to an English word ("ѕуѕтем" -> "system"), whatever the line (padding with real Cyrillic
             # letters must not switch folding off).
-            if (any(_script(c) == "latin" for c in word) or folded.lower() in _english_words()
+            if (any(_script(c) == "latin" for c in word) or folded.lower() in english_words()
                     or (not prose and all(c in _CONFUSABLES for c in word))):
                 base = line.start() + start
                 chars[base : base + len(word)] = folded
