@@ -12,7 +12,7 @@ from presidio_analyzer import AnalyzerEngine
 
 from libs.common.messages import Category, Finding
 from services.guard.engine import deadline
-from services.guard.engine.columns import Columns
+from services.guard.engine.columns import columns_of
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.credentials import SECRET_ENTITIES
 from services.guard.engine.detector import PII, Detection, ScreenItem
@@ -217,7 +217,7 @@ _ID_LIKE = ("PHONE_NUMBER", "US_BANK_NUMBER")
 def _outside_id_columns(results: list, text: str) -> list:
     if not any(r.entity_type in _ID_LIKE for r in results):
         return results
-    columns = Columns(text)
+    columns = columns_of(text)
 
     def in_id_column(at: int) -> bool:
         header = set(columns.header_words(at))

@@ -39,7 +39,7 @@ from presidio_analyzer.predefined_recognizers import (
 from spacy.attrs import IDX, LENGTH, LOWER, ORTH
 
 from services.guard.engine import deadline
-from services.guard.engine.columns import Columns
+from services.guard.engine.columns import columns_of
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.credentials import CredentialRecognizer
 from services.guard.engine.labelled import LabelledIdRecognizer
@@ -212,7 +212,7 @@ class IndexedContextEnhancer(LemmaContextAwareEnhancer):
 
     def _extract_surrounding_words(self, nlp_artifacts: NlpArtifacts, word: str, start: int) -> list[str]:
         deadline.check()  # once per finding: 100,000 characters of e-mail addresses have 14,000
-        in_table = _columns(nlp_artifacts).cell_context(start)
+        in_table = columns_of(_text(nlp_artifacts)).cell_context(start)
         return list(set(in_table if in_table is not None else self._words_near(nlp_artifacts, word, start)))
 
     def _words_near(self, nlp_artifacts: NlpArtifacts, word: str, start: int) -> list[str]:
@@ -232,13 +232,8 @@ class IndexedContextEnhancer(LemmaContextAwareEnhancer):
         return context
 
 
-def _columns(artifacts: NlpArtifacts) -> Columns:
-    """The text's table columns (``columns``), found once per analysed text and kept on its ``NlpArtifacts``."""
-    cached = getattr(artifacts, "_guard_columns", None)
-    if cached is None:
-        text = artifacts._text if isinstance(artifacts, LazyNlpArtifacts) else artifacts.tokens.text
-        cached = artifacts._guard_columns = Columns(text)
-    return cached
+def _text(artifacts: NlpArtifacts) -> str:
+    return artifacts._text if isinstance(artifacts, LazyNlpArtifacts) else artifacts.tokens.text
 
 
 def _token_index(artifacts: NlpArtifacts) -> tuple[list[int], frozenset[str]]:
