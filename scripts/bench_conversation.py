@@ -33,7 +33,7 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scripts.benchkit import percentile  # noqa: E402
+from scripts.benchkit import benign_filler, percentile  # noqa: E402
 from services.guard.engine.config import GuardConfig  # noqa: E402
 from services.guard.engine.pipeline import GuardPipeline  # noqa: E402
 from services.guard.engine.profiles import profile_named  # noqa: E402
@@ -42,21 +42,14 @@ LOG = profile_named("log")
 SYSTEM = "You are Acme's support assistant. Answer questions about Acme products politely and concisely."
 
 
-def text_of(rng: random.Random, benign: list[str], chars: int) -> str:
-    parts: list[str] = []
-    while sum(len(p) + 2 for p in parts) < chars:
-        parts.append(rng.choice(benign))
-    return "\n\n".join(parts)[:chars]
-
-
 def chats(benign: list[str]) -> list[list[dict]]:
     rng = random.Random(ARGS.seed)
     out = []
     for _ in range(ARGS.chats):
         turns = []
         for _ in range(ARGS.turns):
-            turns.append({"role": "user", "content": text_of(rng, benign, 1000)})
-            turns.append({"role": "assistant", "content": text_of(rng, benign, 300)})
+            turns.append({"role": "user", "content": benign_filler(rng, benign, 1000)})
+            turns.append({"role": "assistant", "content": benign_filler(rng, benign, 300)})
         out.append(turns)
     return out
 
@@ -67,7 +60,7 @@ async def main() -> None:
     cached = GuardPipeline.build(GuardConfig(threads=1))
     fresh = GuardPipeline.build(GuardConfig(threads=1, cache_texts=0))
     for p in (cached, fresh):  # warm-up, on texts of no chat
-        await p.screen_chat({"messages": [{"role": "user", "content": text_of(random.Random(99), benign, 1000)}]},
+        await p.screen_chat({"messages": [{"role": "user", "content": benign_filler(random.Random(99), benign, 1000)}]},
                             LOG, "warm-up")
     ms: dict[str, list[list[float]]] = {"cache": [[] for _ in range(ARGS.turns)],
                                         "no cache": [[] for _ in range(ARGS.turns)]}

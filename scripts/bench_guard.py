@@ -60,6 +60,7 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from scripts.benchkit import SEP, benign_filler  # noqa: E402
 from services.guard.engine.config import GuardConfig  # noqa: E402
 from services.guard.engine.pipeline import GuardPipeline  # noqa: E402
 from services.guard.engine.profiles import profile_named  # noqa: E402
@@ -68,7 +69,6 @@ DEV_DATA = ROOT / "data" / "guard" / "injection_dev.jsonl"
 SYNTHETIC = ROOT / "data" / "guard" / "synthetic_hard_cases.jsonl"
 LOG = profile_named("log")
 LENGTHS = (1000, 10000)
-SEP = "\n\n"
 WARMUP = 10
 TARGETS = {(1000, "p50"): 15.0, (1000, "p95"): 25.0, (10000, "p95"): 100.0}
 
@@ -86,15 +86,6 @@ def prompts_at(chars: int) -> int:
 
 def paragraph(chars: int) -> str:
     return (PARAGRAPH * (chars // len(PARAGRAPH) + 1))[:chars]
-
-
-def benign_filler(rng: random.Random, benign: list[str], chars: int) -> str:
-    parts = [rng.choice(benign)]
-    size = len(parts[0])
-    while size < chars:
-        parts.append(rng.choice(benign))
-        size += len(SEP) + len(parts[-1])
-    return SEP.join(parts)[:chars]
 
 
 def attack_prompt(rng: random.Random, benign: list[str], attacks: list[str], chars: int) -> str:

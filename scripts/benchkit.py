@@ -1,8 +1,10 @@
-"""Small helpers the benchmark scripts share: percentiles, per-process CPU time, waiting for a server."""
+"""Small helpers the benchmark scripts share: benign prompts of dev texts, percentiles, per-process CPU time, waiting
+for a server."""
 
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 import time
@@ -10,6 +12,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+
+SEP = "\n\n"
+
+
+def benign_filler(rng: random.Random, benign: list[str], chars: int) -> str:
+    """Benign dev texts in a seeded random order, joined by blank lines and cut to ``chars``."""
+    parts = [rng.choice(benign)]
+    size = len(parts[0])
+    while size < chars:
+        parts.append(rng.choice(benign))
+        size += len(SEP) + len(parts[-1])
+    return SEP.join(parts)[:chars]
 
 
 def percentile(values: list[float], q: float) -> float:
