@@ -85,8 +85,7 @@ class GuardPipeline:
         # Normalising and decoding is CPU work too (~0.6-1.5 s per 1,000,000 characters): off the event loop.
         items = await self._offload(chat_items, body, cfg.decode_encodings, cfg.max_decoded_views,
                                     cfg.max_screened_chars)
-        items = [replace(item, scope=scope) for item in items]
-        decision, failed_name = await self._run(items, profile)
+        decision, failed_name = await self._run(items, profile, scope)
         if not decision.forward:
             out = None
         elif decision.redact:
@@ -113,12 +112,13 @@ class GuardPipeline:
         check_length(len(text), max_chars)
         item = await self._offload(make_item, text, checks, None, 0, "user", self.config.decode_encodings,
                                    self.config.max_decoded_views)
-        decision, failed_name = await self._run([replace(item, scope=scope)], profile)
+        decision, failed_name = await self._run([item], profile, scope)
         out = redact_text(text, decision.redact) if decision.forward else None
         verdict = self._verdict(decision, None, t0, failed_name)
         return Verdict(**{**verdict.__dict__, "text": out})
 
-    async def _run(self, items: list[ScreenItem], profile: KeyProfile) -> tuple[Decision, str | None]:
+    async def _run(self, items: list[ScreenItem], profile: KeyProfile, scope: str) -> tuple[Decision, str | None]:
+        items = [replace(item, scope=scope) for item in items]
         def wanted(name: str) -> bool:
             return any(name in i.checks for i in items) and any(
                 profile.action(c) != "off" for c in DETECTOR_CATEGORIES.get(name, ())
