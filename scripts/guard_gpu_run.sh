@@ -8,12 +8,18 @@
 # scores, what train_guard.py --prefilter and guard_training/report.py read), delta.part*.safetensors, logs.txt.
 #
 #   here:    .venv/bin/python scripts/pack_guard_base.py pack .guard_pack      (after changing the training rows)
-#   there:   bash scripts/guard_gpu_run.sh [extra train_guard.py args, e.g. --epochs 4]   (carry .guard_pack)
+#   there:   bash scripts/guard_gpu_run.sh [extra train_guard.py args, e.g. --epochs 5]   (carry .guard_pack)
 #            two recipes side by side (8 processes, ~6 min with --epochs 5; each lane leaves 4 files in $OUT/LANE,
 #            8 in all, the most the device tool brings back: do not tar them, a tar of both is over its 16 MiB):
 #            python3 scripts/pack_guard_base.py rebuild .guard_pack .guard_base
 #            LANE=a bash scripts/guard_gpu_run.sh --epochs 5 & LANE=b bash scripts/guard_gpu_run.sh ... & wait
 #   here:    .venv/bin/python scripts/train_guard.py --export-from-delta D/delta.part0.safetensors D/delta.part1.safetensors
+# The device tool sends at most 64 MiB: the tracked tree (~55 MB, most of it the three ONNX/npz models, which
+# training does not read) and the 21 MB pack are over it. For the call, take the models out of the index and
+# ignore them, then put them back (the files stay on disk):
+#   M="services/guard/models/injection/model.int8.onnx services/guard/models/embedder/encoder.int8.onnx
+#      services/guard/models/prefilter/prefilter.npz"; git rm -q --cached $M; printf '/%s\n' $M >> .git/info/exclude
+#   ... the device call ...;  git reset -q; remove those lines from .git/info/exclude
 set -u
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 OUT=${OUT:?set OUT to the output folder}/${LANE:-}
