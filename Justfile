@@ -47,7 +47,7 @@ bench-vs-litellm:
     {{python}} scripts/bench_vs_litellm_proxy.py
 
 # Train the injection classifier (and export both ONNX models). Add --cv 5 --loso to evaluate. A GPU is advised:
-# on a 2-core CPU with native bf16, --cv 5 and the final model take ~1 h 45 min.
+# on a 2-core CPU with native bf16, --cv 5 and the final model take ~2 h 20 min (4 epochs).
 train-guard *args:
     .venv/bin/uv sync --group train --inexact
     {{python}} scripts/train_guard.py {{args}}

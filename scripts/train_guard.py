@@ -62,7 +62,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--base-model")
     p.add_argument("--device", default="auto")
     p.add_argument("--layers", type=int, default=4)
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--max-len", type=int, default=256)
     p.add_argument("--lr", type=float, default=8e-5)
     p.add_argument("--pooling", choices=("mean", "lse"), default="mean",

@@ -34,7 +34,7 @@ def pad_batch(seqs: list[list[int]], cls_id: int, sep_id: int) -> tuple[np.ndarr
 class TrainConfig:
     num_layers: int = 4
     max_len: int = 256
-    epochs: int = 3
+    epochs: int = 4
     batch_size: int = 32
     lr: float = 8e-5
     weight_decay: float = 0.01
