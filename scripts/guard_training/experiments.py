@@ -130,20 +130,22 @@ class Runner:
             from .model import save_delta
 
             delta.parent.mkdir(parents=True, exist_ok=True)
-            self.log(f"saved {[str(p) for p in save_delta(model, delta)]}")
+            self.log(f"saved {[str(p) for p in save_delta(model, delta, self.recipe(cfg))]}")
         if export:
-            self.write_onnx(model.cpu(), cfg)
+            self.write_onnx(model.cpu(), cfg, self.recipe(cfg))
 
-    def write_onnx(self, model, cfg: finetune.TrainConfig) -> None:
+    def recipe(self, cfg: finetune.TrainConfig) -> dict:
+        """What a model was trained with: its config and the augmentations made for it."""
+        return {**cfg.as_dict(), "hidden_attacks": self.args.hidden_attacks, "planted_tasks": self.args.planted_tasks}
+
+    def write_onnx(self, model, cfg: finetune.TrainConfig, recipe: dict) -> None:
         from services.guard.engine.injection import InjectionClassifier
 
         from .export import export_classifier
 
         out = self.args.models_dir / "injection"
         settings = {"window_tokens": cfg.predict_window or cfg.window,
-                    "stride_tokens": cfg.predict_stride or cfg.stride,
-                    "train": {**cfg.as_dict(), "hidden_attacks": self.args.hidden_attacks,
-                              "planted_tasks": self.args.planted_tasks}}
+                    "stride_tokens": cfg.predict_stride or cfg.stride, "train": recipe}
         path = export_classifier(model, self.base, out, settings)
         self.log(f"exported {path} ({path.stat().st_size / 1e6:.1f} MB)")
         # int8 must agree with fp32 torch: check on the public rows.
@@ -160,9 +162,18 @@ class Runner:
         self.save()
 
     def export_delta(self, parts: list[Path]) -> None:
-        from .model import load_delta
+        from dataclasses import fields
 
-        self.write_onnx(load_delta(self.base, self.cfg.num_layers, parts, self.cfg.pooling), self.cfg)
+        from .model import delta_recipe, load_delta
+
+        recipe = delta_recipe(parts)
+        if recipe is None:  # saved before deltas carried their recipe: the command line's flags must match it
+            self.log("the delta carries no recipe: exporting it as this command line's --layers, --pooling, ...")
+            cfg, recipe = self.cfg, self.recipe(self.cfg)
+        else:
+            cfg = finetune.TrainConfig(**{f.name: recipe[f.name] for f in fields(finetune.TrainConfig)
+                                          if f.name in recipe})
+        self.write_onnx(load_delta(self.base, cfg.num_layers, parts, cfg.pooling), cfg, recipe)
 
     def leave_one_source_out(self, key: str, with_synthetic: bool, sources: list[str],
                              cfg: finetune.TrainConfig) -> None:

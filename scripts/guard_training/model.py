@@ -6,6 +6,7 @@ logit per token, pooled by log-mean-exp, so that a short instruction inside a lo
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import torch
@@ -53,8 +54,10 @@ def build_model(base_dir: Path, num_layers: int, pooling: str = "mean") -> Injec
     return model
 
 
-def save_delta(model: InjectionModel, out: Path, max_bytes: int = 12_000_000) -> list[Path]:
-    """Save every weight but the frozen token table as fp16 safetensors, split into files under max_bytes."""
+def save_delta(model: InjectionModel, out: Path, recipe: dict, max_bytes: int = 12_000_000) -> list[Path]:
+    """Save every weight but the frozen token table as fp16 safetensors, split into files under max_bytes, each
+    carrying the recipe it was trained with (layers, pooling, epochs, ...): the export reads it back, so a delta
+    from a GPU run is exported as what it is, whatever flags the exporting command line has."""
     from safetensors.torch import save_file
 
     parts: list[dict[str, torch.Tensor]] = [{}]
@@ -71,9 +74,18 @@ def save_delta(model: InjectionModel, out: Path, max_bytes: int = 12_000_000) ->
     paths = []
     for n, part in enumerate(parts):
         path = out.with_name(f"{out.name}.part{n}.safetensors")
-        save_file(part, str(path))
+        save_file(part, str(path), metadata={"recipe": json.dumps(recipe)})
         paths.append(path)
     return paths
+
+
+def delta_recipe(parts: list[Path]) -> dict | None:
+    """The recipe a delta was saved with (None for a delta saved before deltas carried one)."""
+    from safetensors import safe_open
+
+    with safe_open(str(parts[0]), "pt") as f:
+        recipe = (f.metadata() or {}).get("recipe")
+    return None if recipe is None else json.loads(recipe)
 
 
 def load_delta(base_dir: Path, num_layers: int, parts: list[Path], pooling: str = "mean") -> InjectionModel:
