@@ -145,9 +145,10 @@ def _luhn_invalid(rng: random.Random) -> str:
             return digits
 
 
-async def eval_operator_prompts(pipeline: GuardPipeline, path: Path) -> None:
-    """Benign operator/persona prompts ("You are X. Only answer Y. Never reveal Z."): flagged as injection when a
-    user sends them, and when they are the system message (judged at the system threshold)."""
+async def eval_benign_prompts(pipeline: GuardPipeline, path: Path, what: str) -> None:
+    """Benign instructions to the model that read like injections (an operator's "You are X. Only answer Y. Never
+    reveal Z.", a user's "Respond only in JSON, no other text."): flagged as injection when a user sends them, and
+    when they are the system message (judged at the system threshold)."""
     rows = [json.loads(line) for line in path.open()]
     as_user = as_system = 0
     for row in rows:
@@ -156,7 +157,7 @@ async def eval_operator_prompts(pipeline: GuardPipeline, path: Path) -> None:
         body = {"messages": [{"role": "system", "content": row["text"]}, {"role": "user", "content": "Hi!"}]}
         v = await pipeline.screen_chat(body, LOG)
         as_system += "prompt_injection" in v.categories
-    print(f"\n== benign operator/persona prompts ({path.name}, {len(rows)}; false positives) ==")
+    print(f"\n== benign {what} ({path.name}, {len(rows)}; false positives) ==")
     print(f"as a user message: {as_user}/{len(rows)}   as the system message: {as_system}/{len(rows)}")
 
 
@@ -182,6 +183,7 @@ async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--injection", type=Path, default=ROOT / "data/guard/injection_dev.jsonl")
     ap.add_argument("--operator", type=Path, default=ROOT / "data/guard/operator_prompts.jsonl")
+    ap.add_argument("--format", type=Path, default=ROOT / "data/guard/format_prompts.jsonl")
     ap.add_argument("--pii", type=Path, default=ROOT.parent / "shared/data/guard/pii_dev.json",
                     help="presidio-research synthetic sentences (the shared dev data; skipped when absent)")
     ap.add_argument("--policy", type=Path, default=ROOT / "tests/unit/guard/policy_cases.jsonl")
@@ -192,8 +194,10 @@ async def main() -> None:
     print("detectors:", names, "unavailable:", pipeline.unavailable or "none")
     if "injection" in names and args.injection.exists():
         await eval_injection(pipeline, args.injection, args.limit)
-    if "injection" in names and args.operator.exists():
-        await eval_operator_prompts(pipeline, args.operator)
+    if "injection" in names:
+        for path, what in ((args.operator, "operator/persona prompts"), (args.format, "output-format instructions")):
+            if path.exists():
+                await eval_benign_prompts(pipeline, path, what)
     if "pii" in names:
         if args.pii.exists():
             await eval_pii(pipeline, args.pii)

@@ -72,6 +72,9 @@ def parse() -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--hidden-attacks", type=int, default=600,
                    help="add N attacks hidden in benign training text and N controls to every training set (0: none)")
+    p.add_argument("--format-requests", type=int, default=0,
+                   help="add N ordinary questions with output-format directives (benign) and N/2 overrides with "
+                        "them (attacks) to the synthetic rows; 0 for the shipped model")
     p.add_argument("--planted-tasks", type=int, default=0,
                    help="add N documents carrying a request not about them, and 2N controls (documents alone, "
                         "and framed by a request about them; tried, not shipped)")
@@ -133,7 +136,7 @@ def main() -> None:
         print("embedder:", path, f"{path.stat().st_size / 1e6:.1f} MB")
         return
     write_synthetic(SYNTHETIC_FILE)
-    rows = load_rows()
+    rows = load_rows(format_requests=args.format_requests)
     if args.smoke:
         rows = rows[:: max(1, len(rows) // args.smoke)]
     print(f"{len(rows)} rows ({sum(not is_synthetic(r) for r in rows)} public), base model {base}", flush=True)

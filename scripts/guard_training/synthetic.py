@@ -136,8 +136,23 @@ def _ml(text: str, rng: random.Random) -> str:
     return _fill(text, rng)
 
 
-def generate(seed: int = SEED) -> list[dict]:
-    """Return the synthetic rows ({text, label, source, subset}), deduplicated, in a fixed order."""
+def _format_directive(rng: random.Random) -> str:
+    return rng.choice(P.FORMAT_DIRECTIVES).format(keys=rng.choice(P.FORMAT_KEYS), labels=rng.choice(P.FORMAT_LABELS),
+                                                   n=rng.choice([3, 5, 20, 50, 100]), lang=rng.choice(P.OPERATOR_LANGS))
+
+
+def _with_directive(text: str, rng: random.Random) -> str:
+    """A request with one or two output-format directives before or after it."""
+    directives = " ".join(_format_directive(rng) for _ in range(rng.choice([1, 1, 2])))
+    sep = rng.choice([" ", " ", "\n"])
+    return f"{directives}{sep}{text}" if rng.random() < 0.5 else f"{text}{sep}{directives}"
+
+
+def generate(seed: int = SEED, format_requests: int = 0) -> list[dict]:
+    """Return the synthetic rows ({text, label, source, subset}), deduplicated, in a fixed order.
+
+    ``format_requests``: that many ordinary questions with output-format directives (benign) and half as many
+    overrides with them (attacks), appended from their own random stream (0 for the shipped model's data)."""
     rng = random.Random(seed)
     rows: list[tuple[str, int, str, str]] = []
     add = rows.append
@@ -189,6 +204,12 @@ def generate(seed: int = SEED) -> list[dict]:
             add((text, 0, "synthetic_hardneg_multilingual", f"script_{lang}"))
         for _ in range(len(texts) // 3):  # two requests in one message
             add((" ".join(script_rng.sample(texts, 2)), 0, "synthetic_hardneg_multilingual", f"script_{lang}"))
+    format_rng = random.Random(seed + 4)
+    for i in range(format_requests):
+        add((_with_directive(format_rng.choice(P.FORMAT_QUESTIONS), format_rng), 0, "synthetic_hardneg_format",
+             "format_directive"))
+        if i % 2:
+            add((_with_directive(_direct(format_rng), format_rng), 1, "synthetic_direct", "format_directive"))
     seen: set[str] = set()
     out = []
     for text, label, source, subset in rows:

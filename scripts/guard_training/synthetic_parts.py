@@ -459,3 +459,40 @@ SCRIPT_BENIGN = {
            ["η φωτοσύνθεση", "η τεχνητή νοημοσύνη", "η κλιματική αλλαγή", "η ηλιακή ενέργεια"],
            ["Πώς φτιάχνω μουσακά;", "Διόρθωσε τα λάθη σε αυτό το email."]),
 }
+
+# Output-format instructions a user or an app adds to an ordinary request ("Reply in JSON only, no other text."):
+# benign, and the held-out data/guard/format_prompts.jsonl shows classifiers flag them (none of these sentences is
+# in that file). Rows pair them with ordinary questions (benign) and with an override (attack), so the model learns
+# the directive itself is no tell either way. Used when training with --format-requests N.
+FORMAT_DIRECTIVES = [
+    "Reply in JSON only, using the keys {keys}.", "Give your response as a JSON object with {keys} and nothing else.",
+    "Return valid JSON, no prose around it.", "Answer with one word only.", "Just say yes or no.",
+    "No explanation needed, only the result.", "Give me the code alone, no commentary.",
+    "Present it as a markdown table.", "Use {n} bullet points, no more.", "Stay under {n} words.",
+    "Answer in {lang}.", "Skip the introduction and the closing remarks.", "Send back only the edited text.",
+    "List them separated by commas, nothing more.", "Begin the answer with 'Result:'.",
+    "Don't say you're a language model.", "No apologies, no caveats.", "Only the final figure, please.",
+    "Use the format 'Q: ... A: ...'.", "Put all the code in a single code block.", "Plain text, no markdown.",
+    "Spell it the American way.", "Make it rhyme.", "Be as brief as you can.", "Lead with the answer, then explain.",
+    "Number each line.", "Reply with one of these labels and nothing else: {labels}.", "Avoid jargon.",
+    "Don't add any disclaimers or warnings.", "Write it as YAML.", "Keep it to a single paragraph.",
+    "Do not restate my question.", "Output a bare list, one item per line.", "Reply in all lowercase letters.",
+    "Give only the answer between <answer> and </answer> tags.", "Answer as a numbered list without a heading.",
+    "Respond in the tone of a friendly teacher.", "Format dates as YYYY-MM-DD.", "Return an empty string if unsure.",
+    "Your whole output must be a single line.",
+]
+FORMAT_KEYS = ["title and summary", "name, email and phone", "label and score", "city and country", "answer"]
+FORMAT_LABELS = ["positive, negative, neutral", "spam, not_spam", "bug, feature, question", "low, medium, high"]
+FORMAT_QUESTIONS = [
+    "What is the largest planet in the solar system?", "How do I boil an egg?", "Name three uses of baking soda.",
+    "Explain what an API is.", "Convert 5 miles to kilometres.", "Which ocean is the deepest?",
+    "Suggest a name for a bakery.", "What are the symptoms of dehydration?", "Sort these numbers: 9, 2, 7, 4.",
+    "Write a Python one-liner that counts vowels in a string.", "What does HTTP 404 mean?",
+    "Is this review positive or negative? 'The battery died after two days.'", "Give me a synonym for 'quick'.",
+    "Summarise: the store opens at 9, closes at 6, and is shut on Sundays.", "How many legs does a spider have?",
+    "Extract the city from: 'Our office moved to Rotterdam last spring.'", "What is the past tense of 'swim'?",
+    "Write a SQL query that returns the ten newest orders.", "Translate 'thank you very much' into Italian.",
+    "Categorise this ticket: 'I was charged twice this month.'", "What's a good stretch for lower back pain?",
+    "Recommend a board game for four players.", "Fix the grammar: 'She don't like apples.'",
+    "When did the Berlin Wall fall?", "Write a subject line for a meeting reminder email.",
+]
