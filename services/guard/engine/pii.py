@@ -133,9 +133,17 @@ class PiiDetector:
 _HEXISH = frozenset("0123456789abcdefABCDEF-")
 _DECIMAL = re.compile(r"\d+\.\d+")
 _NUMBER_JOIN = frozenset("-.")
-# A number labelled as an order, invoice or purchase order: "PO 450-617-1236", "Order number 5247403942" ("number" is
-# one of Presidio's phone context words: 84 of 300 such order numbers were phones).
-_ID_LABEL = re.compile(r"(?i)\b(?:order|invoice|inv|po)\b\W{0,3}(?:(?:no|number|id)\b\W{0,3})?$")
+# A number labelled as an id: "PO 450-617-1236", "Order number 5247403942" ("number" is one of Presidio's phone
+# context words: 84 of 300 such order numbers were phones), "My order number is 4155550123", "Tracking number:",
+# "ticket #", "confirmation code", "customer ID:". The words of ``_ID_HEADER`` and a few more; those that also name
+# a person or a place ("customer", "case", "account") only with the id word after them ("customer 415-555-0172 called"
+# stays a phone).
+_ID_LABEL = re.compile(
+    r"(?i)(?:\b(?:order|invoice|inv|po|tracking|ticket|confirmation|booking|reservation|reference|ref|transaction|"
+    r"shipment|sku)\b\W{0,3}(?:(?:no|number|num|id|code)\b\W{0,3})?"
+    r"|\b(?:customer|member|case|account|record|serial)\W{0,3}(?:no|number|num|id|code)\b\W{0,3})"
+    r"(?:(?:is|was)\W{1,3})?$"
+)
 # What names a version rather than a host: "assembly version 5.16.12.6", 'AssemblyVersion("117.39.80.25")',
 # "chrome 115.0.3.109", a .NET package "Microsoft.AspNetCore.App 6.0.8.70" (all 300 "assembly version a.b.c.d" and 166
 # of 300 mixed versions probed were IP addresses; with the IP gone, 9 of those read as phone numbers).
@@ -174,7 +182,7 @@ def _not_pii(result, text: str) -> bool:
         return True
     if start >= 2 and text[start - 1] == "-" and text[start - 2].isalpha():  # ORD-2024-549592, INV-2023-578893
         return True
-    if _ID_LABEL.search(text, max(0, start - 20), start):
+    if _ID_LABEL.search(text, max(0, start - 32), start):
         return True
     if sum(c.isdigit() for c in value) > 15 or (value.isdigit() and len(value) >= 11):
         return True

@@ -295,6 +295,31 @@ def test_ids_timestamps_and_luhn_invalid_cards_are_not_phones(pii_detector, text
 
 @pytest.mark.parametrize(
     "text",
+    [
+        "My order number is 4155550123 and it has not arrived.",
+        "Tracking number: 4155550123",
+        "ticket #4155550123 was closed",
+        "Your confirmation code is 415-555-0123.",
+        "booking reference 4155550123",
+        "customer ID: 4155550123",
+        "case no. 415 555 0123 is open",
+    ],
+)
+def test_a_number_labelled_as_an_id_is_not_a_phone(pii_detector, text: str) -> None:
+    assert types_in(pii_detector, text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["customer 415-555-0172 called twice", "My order was late, call me at 415-555-0172",
+     "reference: call 415-555-0172", "the ticket office number is 415-555-0172"],
+)
+def test_a_phone_near_an_id_word_is_still_a_phone(pii_detector, text: str) -> None:
+    assert types_in(pii_detector, text) == [("PHONE_NUMBER", "415-555-0172")]
+
+
+@pytest.mark.parametrize(
+    "text",
     ["assembly version 5.16.12.6", "chrome 115.0.3.109", "Microsoft.AspNetCore.App 6.0.8.70",
      'AssemblyVersion("117.39.80.25")', "assembly version 16.4.6.15 shipped"],  # the last also read as a phone
 )
