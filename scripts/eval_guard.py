@@ -21,7 +21,9 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
+
+from guard_training.policy_background import benign_prompts, benign_thirds  # noqa: E402
 
 from libs.common.messages import KeyProfile  # noqa: E402
 from services.guard.engine.config import GuardConfig  # noqa: E402
@@ -180,6 +182,44 @@ async def eval_policy(pipeline: GuardPipeline, path: Path) -> None:
           f"wrong rule {wrong}  benign {neg}: false positives {fp}")
 
 
+async def eval_policy_in_context(pipeline: GuardPipeline, path: Path) -> None:
+    """The labelled cases among ordinary text, and ordinary prompts alone: benign dev texts of the third that
+    neither the policy background nor its threshold was made from (``policy_background.benign_thirds``)."""
+    rows = [json.loads(line) for line in path.open()]
+    held_out = benign_thirds()["evaluation"]
+    short = [t for t in held_out if 30 <= len(t) <= 200]
+    rng = random.Random(11)
+
+    async def rules(text: str) -> list[str]:
+        v = await pipeline.screen_text(text, LOG)
+        return [f.rule for f in v.assessment.findings if f.category == "policy"]
+
+    def around(text: str) -> str:  # three short benign texts, the case at a random place among them
+        others = rng.sample(short, 3)
+        k = rng.randint(0, 3)
+        return " ".join([*others[:k], text, *others[k:]])
+
+    def inside(text: str) -> str:  # the case as one paragraph of ~10,000 characters of benign texts
+        parts = benign_prompts(held_out, 1, 10_000, rng.randrange(1 << 30))[0].split("\n\n")
+        parts.insert(rng.randint(0, len(parts)), text)
+        return "\n\n".join(parts)
+
+    print(f"\n== policy in context (benign texts: the held-apart third of the dev data's, {len(held_out)}) ==")
+    for name, make, reps in (("3 short benign texts around", around, 3), ("inside 10,000 characters", inside, 1)):
+        tp = n = fp = nn = 0
+        for row in rows:
+            for _ in range(reps):
+                found = await rules(make(row["text"]))
+                if row["rule"]:
+                    n, tp = n + 1, tp + (row["rule"] in found)
+                else:
+                    nn, fp = nn + 1, fp + bool(found)
+        print(f"{name:28} violations found {tp}/{n} = {_r(tp, n)}   near misses flagged {fp}/{nn}")
+    for chars, n, seed in ((1_000, 300, 6), (10_000, 100, 16)):
+        flagged = sum([bool(await rules(t)) for t in benign_prompts(held_out, n, chars, seed)])
+        print(f"benign prompts of {chars:,} characters with a policy finding: {flagged}/{n}")
+
+
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--injection", type=Path, default=ROOT / "data/guard/injection_dev.jsonl")
@@ -207,6 +247,7 @@ async def main() -> None:
         await eval_credentials_and_negatives(pipeline)
     if "policy" in names:
         await eval_policy(pipeline, args.policy)
+        await eval_policy_in_context(pipeline, args.policy)
     pipeline.close()
 
 

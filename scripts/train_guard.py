@@ -9,6 +9,7 @@ Training needs the `train` dependency group (torch, transformers); `--eval-only`
     uv run python scripts/train_guard.py --eval-only                   # committed ONNX model, per-source table
     uv run --group train python scripts/train_guard.py --prefilter --prefilter-loso   # first stage (CPU, ~3 min)
     uv run --group train python scripts/train_guard.py --nonlatin      # non-Latin model (CPU, ~1 min)
+    uv run python scripts/train_guard.py --policy-background           # policy background + threshold (~1 min)
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ def parse() -> argparse.Namespace:
     p.add_argument("--prefilter-loso", action="store_true", help="with --prefilter: leave-one-source-out too")
     p.add_argument("--nonlatin", action="store_true",
                    help="train the character n-gram model for text in non-Latin scripts -> models/nonlatin")
+    p.add_argument("--policy-background", action="store_true",
+                   help="embed the policy matcher's background of benign sentences and print its threshold")
     p.add_argument("--embedder-layers", type=int, default=3, help="layers of all-MiniLM-L6-v2 the embedder keeps")
     p.add_argument("--export-from-delta", nargs="+", type=Path, help="export a saved fine-tuned delta, no training")
     p.add_argument("--base-model")
@@ -108,6 +111,11 @@ def main() -> None:
         from guard_training import evaluate
 
         evaluate.main(args.threshold, args.window, args.stride)
+        return
+    if args.policy_background:
+        from guard_training import policy_background
+
+        policy_background.build(args.models_dir / "embedder")
         return
     if args.nonlatin:
         from guard_training import nonlatin

@@ -7,9 +7,9 @@ injection gate, both cheap enough to read every token of a long text.
 2. A logistic regression on each classifier window: hashed token unigrams and bigrams plus the window's mean
    static vector. 5-fold CV (the classifier's folds) gives out-of-fold window scores; the gate is their
    ``--gate-quantile`` over public benign windows. Windows under the gate skip the transformer.
-3. The policy gate: a text's static vector (centred on the dev data's mean) against every rule chunk's; texts
-   under the gate skip the transformer embedder. The gate sits just under the lowest static similarity of any
-   labelled violation that the transformer embedder catches.
+3. The policy gate: a sentence's static vector (centred on the dev data's mean) against every rule chunk's;
+   sentences under the gate skip the transformer embedder. The gate sits just under the lowest static similarity,
+   over its sentences, of any labelled violation that the detector catches with every sentence embedded.
 
 Where ``build/guard/results.json`` holds the classifier's out-of-fold window scores (``train_guard.py --cv 5``),
 the cascade (gate, then classifier) is reported per source next to the classifier alone.
@@ -169,7 +169,9 @@ def loso_report(rows, win: Windows, gate, alone, res, thr, budget) -> dict:
 
 def policy_gate(table: runtime.TokenTable, tokenizer: Path, policies_dir: Path, cases: Path,
                 dev_texts: list[str]) -> dict:
-    from services.guard.engine.embedder import Embedder
+    from services.guard.engine.detector import ScreenItem
+    from services.guard.engine.normalize import normalize
+    from services.guard.engine.policy_detector import PolicyDetector, sentences
     from services.guard.engine.policy_docs import load_policies
 
     static = runtime.StaticEmbedder(table, runtime.load_plain_tokenizer(tokenizer))
@@ -179,13 +181,16 @@ def policy_gate(table: runtime.TokenTable, tokenizer: Path, policies_dir: Path, 
     # As the runtime gate: against violating chunks only (rule text, its sentences, its violation examples).
     chunks = [t for d in documents for rule in d.rules for t, violation in rule.chunks() if violation]
     rows = read_jsonl(cases)
-    violations = [r["text"] for r in rows if r["rule"]]
+    violations = [r for r in rows if r["rule"]]
     chunk_vectors = static.embed(chunks)
-    sims = (static.embed(violations) @ chunk_vectors.T).max(1)
-    embedder = Embedder.load()
-    caught = (embedder.embed(violations) @ embedder.embed(chunks).T).max(1) >= POLICY_THRESHOLD
+    sims = np.array([(static.embed([r["text"][s:e] for s, e in sentences(r["text"])]) @ chunk_vectors.T).max()
+                     for r in violations])
+    detector = PolicyDetector.build(GuardConfig(prefilter=False, policies_dir=policies_dir))
+    caught = np.array([r["rule"] in [f.rule for f in detector.detect(
+        [ScreenItem(norm=normalize(r["text"]), checks=frozenset({"policy"}))]).findings] for r in violations])
     gate = float(sims[caught].min()) - 0.03
-    dev_sims = (static.embed(dev_texts) @ chunk_vectors.T).max(1)
+    dev_sims = np.array([(static.embed([t[s:e] for s, e in sentences(t)] or [t]) @ chunk_vectors.T).max()
+                         for t in dev_texts])
     out = {"gate": round(gate, 4), "violations_over_gate": float((sims >= gate).mean()),
            "dev_texts_over_gate": round(float((dev_sims >= gate).mean()), 3),
            "calibrated_for": {"policy_threshold": POLICY_THRESHOLD,

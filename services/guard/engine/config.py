@@ -59,8 +59,9 @@ class GuardConfig(BaseSettings):
         3, ge=0, description="With the prefilter: per screened text, at most this many windows (the most suspicious) "
         "go to the injection classifier; the gate score alone judges the rest. 0: every window over the gate.")
     policy_model_windows: int = Field(
-        2, ge=0, description="With the prefilter: per screened text, at most this many windows (the nearest to a "
-        "rule) go to the policy embedder; the others are not matched. 0: every window near a rule.")
+        2, ge=0, description="With the prefilter: per screened text, one sentence per 1,200 characters and at most "
+        "this many (the nearest to a rule) go to the policy embedder; the others are not matched. 0: every sentence "
+        "near a rule.")
 
     # Prompt injection
     injection_threshold: float | None = Field(None, ge=0, le=1, description="None: the classifier's THRESHOLD.")
@@ -75,8 +76,15 @@ class GuardConfig(BaseSettings):
 
     # Company policy
     policies_dir: Path = REPO_ROOT / "policies"
-    # Calibrated for the 3-layer embedder on tests/unit/guard/policy_cases.jsonl: P 0.87, R 0.83 (MODEL_CARD.md).
-    policy_threshold: float = Field(0.76, ge=-1, le=1, description="Cosine similarity at which a rule matches.")
+    # Set by scripts/guard_training/policy_background.py: the lowest margin that flags at most 2% of benign
+    # 1,000- and 10,000-character prompts made of held-apart dev texts (MODEL_CARD.md, "Policy matching").
+    policy_threshold: float = Field(
+        0.0473, ge=-1, le=1, description="Margin (cosine similarity less how near both sides are to ordinary "
+        "requests; cosine similarity when policy_background is off) at which a sentence matches a rule.")
+    policy_background: bool = Field(
+        True, description="Score policy matches by their margin over the embedded background of ordinary requests "
+        "(off: raw cosine similarity, which rates topic; then set policy_threshold to a cosine, e.g. 0.76).")
+    policy_background_path: Path | None = None
     embedder_model_path: Path | None = None
     weaviate_url: str | None = None
     weaviate_grpc_port: int = 50051
@@ -84,5 +92,5 @@ class GuardConfig(BaseSettings):
 
     # Optional LLM judge for grey-zone policy matches (off by default).
     judge_model: str | None = None
-    judge_margin: float = Field(0.08, ge=0, le=1, description="Similarities within this below/above threshold.")
+    judge_margin: float = Field(0.03, ge=0, le=1, description="Margins within this below/above threshold.")
     judge_timeout_s: float = 10.0

@@ -1,15 +1,24 @@
-"""Company-policy detector: embed what the user asks, find the nearest policy rules, cite one above threshold.
+"""Company-policy detector: embed what the user asks, sentence by sentence, and cite the nearest policy rule that
+a sentence matches above threshold.
+
+A request is read a sentence at a time, not a window at a time: one violating sentence among ordinary ones was
+diluted in its window's embedding (the labelled violations were caught at 0.815 alone and at 0.04 with three benign
+sentences around them). A match is scored by its margin over how near both sides are to ordinary requests
+(``policy_background``), not by raw cosine similarity, which rates topic: with sentences and raw similarity, a
+quarter of benign 1,000-character prompts had a sentence over the threshold. Without a background (tests with a
+toy embedder) the score is the cosine similarity.
 
 An optional judge (``policy_judge``, off unless ``judge_model`` is set) re-decides matches within ``judge_margin``
-of the threshold with the retrieved rule text. With a first stage (``prefilter.StaticEmbedder``), a window whose
+of the threshold with the retrieved rule text. With a first stage (``prefilter.StaticEmbedder``), a sentence whose
 static vector is not within ``gate`` of any rule chunk's is not embedded by the transformer: it cannot match. Of
-the windows that pass, the ``max_windows`` nearest of each screened text are embedded (the cost of a long text stays
-bounded).
+the sentences that pass, the ``max_windows`` nearest of each screened text are embedded (the cost of a long text
+stays bounded).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -19,9 +28,10 @@ import numpy as np
 
 from libs.common.messages import Finding
 from services.guard.engine.config import GuardConfig
-from services.guard.engine.detector import POLICY, Detection, ScreenItem, threshold_risk, windows
+from services.guard.engine.detector import POLICY, WINDOW, Detection, ScreenItem, threshold_risk, windows
 from services.guard.engine.memo import Memo
 from services.guard.engine.nonlatin import latin_view
+from services.guard.engine.policy_background import Background
 from services.guard.engine.policy_docs import PolicyDocument, load_policies, policy_files
 from services.guard.engine.policy_index import Embeds, NumpyPolicyIndex, PolicyIndex, RuleMatch
 from services.guard.engine.prefilter import Prefilter, pick
@@ -31,6 +41,28 @@ log = logging.getLogger(__name__)
 
 # How often the policies directory is checked for changes (a stat of its files, from the request path).
 RELOAD_CHECK_S = 5.0
+
+
+# A sentence ends at ".", "!" or "?" followed by white space, or at a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text`` with at least 4 non-space characters; one longer than a window
+    (code, a table row, text without punctuation) is cut into windows, as the embedder reads 256 tokens at most."""
+    spans, start = [], 0
+    for m in [*_SENTENCE_END.finditer(text), None]:
+        end = m.start() if m is not None else len(text)
+        piece = text[start:end]
+        if len(piece) - piece.count(" ") >= 4:
+            lead = len(piece) - len(piece.lstrip())
+            if end - start - lead <= WINDOW:
+                spans.append((start + lead, end))
+            else:
+                spans.extend((start + lead + a, start + lead + b) for a, b in windows(text[start + lead:end]))
+        if m is not None:
+            start = m.end()
+    return spans
 
 
 def violating_chunks(documents: list[PolicyDocument]) -> list[str]:
@@ -60,6 +92,13 @@ def _warn_if_uncalibrated(first: Prefilter, documents: list[PolicyDocument], thr
                     "GW_GUARD_PREFILTER=false")
 
 
+def _chunk_hubs(embedder: Embeds, background: Background | None, documents: list[PolicyDocument]) -> dict[str, float]:
+    if background is None:
+        return {}
+    chunks = violating_chunks(documents)
+    return dict(zip(chunks, background.hub(embedder.embed(chunks)).tolist(), strict=True)) if chunks else {}
+
+
 class PolicyDetector:
     """With ``policies_dir``, the policies are re-read when its files change (checked every ``RELOAD_CHECK_S``
     seconds, re-indexed on a background thread, swapped in whole; a file that fails to parse leaves the previous
@@ -70,8 +109,12 @@ class PolicyDetector:
     def __init__(self, embedder: Embeds, index: PolicyIndex, threshold: float, judge=None,
                  judge_margin: float = 0.0, gate: tuple[Embeds, np.ndarray, float] | None = None,
                  max_windows: int = 0, policies_dir: Path | None = None, first_stage: Prefilter | None = None,
-                 judge_budget_s: float = 1.0, cache_texts: int = 0) -> None:
+                 judge_budget_s: float = 1.0, cache_texts: int = 0, background: Background | None = None,
+                 documents: list[PolicyDocument] | None = None) -> None:
         self.embedder = embedder
+        self.background = background
+        # hub() of each violating chunk (the rule side of the margin), swapped whole when the policies are re-read
+        self._chunk_hub = _chunk_hubs(embedder, background, documents or [])
         self._vectors: Memo[np.ndarray] = Memo(cache_texts)  # a window's embedding, per scope
         self.index = index
         self.threshold = threshold
@@ -92,6 +135,8 @@ class PolicyDetector:
         from services.guard.engine import embedder as embedder_module
 
         embedder = embedder_module.Embedder.load(config.embedder_model_path)
+        background = Background.load(embedder.version, config.policy_background_path) if config.policy_background \
+            else None
         if config.weaviate_url:
             from services.guard.engine.policy_weaviate import WeaviatePolicyIndex
 
@@ -115,7 +160,7 @@ class PolicyDetector:
             judge = PolicyJudge(config.judge_model, min(config.judge_timeout_s, config.detector_timeout_s * 0.4))
         return cls(embedder, index, config.policy_threshold, judge, config.judge_margin, gate,
                    config.policy_model_windows, config.policies_dir, first, config.detector_timeout_s / 2,
-                   config.cache_texts)
+                   config.cache_texts, background, documents)
 
     def check_policies(self) -> threading.Thread | None:
         """Start re-reading the policies if their files changed (at most every ``RELOAD_CHECK_S``); the thread."""
@@ -133,6 +178,7 @@ class PolicyDetector:
         try:
             documents = load_policies(self.policies_dir)  # type: ignore[arg-type]
             self.index.sync(documents, self.embedder)
+            self._chunk_hub = _chunk_hubs(self.embedder, self.background, documents)
             if self.gate is not None and self._first_stage is not None:
                 _warn_if_uncalibrated(self._first_stage, documents, self.threshold)
                 static, _, gate = self.gate
@@ -153,8 +199,8 @@ class PolicyDetector:
                 continue
             for view in item.all_views():
                 text = item.view_text(view)
-                for s, e in windows(text):
-                    # The embedder is English: it reads the window's Latin-script text (a violation written in
+                for s, e in sentences(text):
+                    # The embedder is English: it reads the sentence's Latin-script text (a violation written in
                     # Chinese or Russian scored 0.35-0.38 against 0.83 in English: nothing to match, only time).
                     read = latin_view(text[s:e])
                     if read.strip():
@@ -168,44 +214,63 @@ class PolicyDetector:
             near = (static.embed(texts) @ chunks.T).max(axis=1) if len(chunks) else np.zeros(len(texts))
             # Reported under half the threshold: the first stage only says how near the nearest window came.
             first_stage = min(max(0.0, float(near.max())) * 0.5 * self.threshold / gate, self.threshold / 2)
-            keep = pick(near, [id(item) for item, *_ in owners], gate, self.max_windows)
+            # One sentence per window's worth of the text (1,200 characters), at most max_windows: a short prompt
+            # sends its nearest sentence (in context, 105 of 162 labelled violations found against 107 with two,
+            # for 1.2 ms less), a long one its two nearest (10,000 characters: 33 of 54 against 27 with one).
+            budget = self.max_windows and {id(item): min(self.max_windows, len(windows(item.norm.text)))
+                                           for item, *_ in owners}
+            keep = pick(near, [id(item) for item, *_ in owners], gate, budget)
             texts, owners = [texts[n] for n in keep], [owners[n] for n in keep]
-        matches = self.index.search(self._embed(texts, owners), k=3) if texts else []
+        vectors = self._embed(texts, owners) if texts else np.zeros((0, 0), np.float32)
+        matches = self.index.search(vectors, k=3) if texts else []
+        hubs = self.background.hub(vectors).tolist() if self.background is not None else [0.0] * len(texts)
         judge_until = time.monotonic() + self.judge_budget_s
-        best_sim = max([m[0].similarity for m in matches if m] + [first_stage])
+        best = first_stage
         findings: list[Finding] = []
-        for found, (item, view, s, e) in zip(matches, owners, strict=True):
-            for match in found:
-                if not self._violates(item.view_text(view)[s:e], match, judge_until):  # the judge reads all scripts
-                    continue
+        for found, hub, (item, view, s, e) in zip(matches, hubs, owners, strict=True):
+            scored = sorted(((self._score(m, hub), m) for m in found), key=lambda sm: -sm[0])
+            best = max([best] + [score for score, _ in scored[:1]])
+            for score, match in scored:
+                if not self._violates(item.view_text(view)[s:e], match, score, judge_until):  # the judge reads all
+                    continue  # scripts
                 start, end, path = item.locate(*item.finding_span(view, s, e))
                 findings.append(Finding(
                     type=match.rule.rule_id, category="policy", start=start, end=end,
-                    score=round(min(max(match.similarity, 0.0), 1.0), 4), rule=match.rule.rule_id,
+                    score=round(min(max(score, 0.0), 1.0), 4), rule=match.rule.rule_id,
                     message_index=item.message_index, path=path,
                 ))
-                break  # one rule per text: the nearest one that holds
+                break  # one rule per sentence: the nearest one that holds
         top = max(findings, key=lambda f: f.score, default=None)
         if top:
             risk = max(threshold_risk(top.score, self.threshold), 5.0)
         else:  # below threshold, or the judge cleared it: never counts as detected on its own
-            risk = min(threshold_risk(best_sim, self.threshold), 4.9)
-        notes = {"policy": f"{top.rule} (similarity {top.score:.2f})"} if top else {}
-        return Detection(findings=findings, scores={"policy": round(max(best_sim, 0.0), 4)},
+            risk = min(threshold_risk(best, self.threshold), 4.9)
+        kind = "margin" if self.background is not None else "similarity"
+        notes = {"policy": f"{top.rule} ({kind} {top.score:.3f})"} if top else {}
+        return Detection(findings=findings, scores={"policy": round(max(best, 0.0), 4)},
                          risks={"policy": round(min(risk, 10.0), 2)}, notes=notes)
 
     def _embed(self, texts: list[str], owners: list[tuple[ScreenItem, object, int, int]]) -> np.ndarray:
         keyed = [(item.scope, text) for text, (item, *_) in zip(texts, owners, strict=True)]
         return np.stack(self._vectors.get_many(keyed, lambda ts: list(self.embedder.embed(ts))))
 
-    def _violates(self, text: str, match: RuleMatch, judge_until: float) -> bool:
+    def _score(self, match: RuleMatch, hub: float) -> float:
+        """The margin of a match (``policy_background``), or its cosine similarity without a background."""
+        if self.background is None:
+            return match.similarity
+        rule_hub = self._chunk_hub.get(match.chunk)
+        if rule_hub is None:  # a chunk of policies re-read since (Weaviate answers with what it holds)
+            rule_hub = float(self.background.hub(self.embedder.embed([match.chunk]))[0])
+        return match.similarity - (hub + rule_hub) / 2
+
+    def _violates(self, text: str, match: RuleMatch, score: float, judge_until: float) -> bool:
         # An allowed example at least as close as the nearest violation clears the request (a near miss).
         if match.allowed_similarity >= match.similarity:
             return False
-        grey = abs(match.similarity - self.threshold) <= self.judge_margin
+        grey = abs(score - self.threshold) <= self.judge_margin
         # A judge call starts only if it can finish (time out) within the detector's budget for the judge.
         if self.judge is not None and grey and time.monotonic() + getattr(self.judge, "timeout_s", 0.0) <= judge_until:
             verdict = self.judge.violates(text, match)
             if verdict is not None:
                 return verdict
-        return match.similarity >= self.threshold
+        return score >= self.threshold

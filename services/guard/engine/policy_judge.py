@@ -1,6 +1,6 @@
 """Optional LLM judge for grey-zone policy matches, through LangChain and LiteLLM (off unless configured).
 
-The embedding match finds the nearest rule; when its similarity is within ``judge_margin`` of the threshold, the
+The embedding match finds the nearest rule; when its margin is within ``judge_margin`` of the threshold, the
 judge reads the request and the rule text and answers VIOLATION or ALLOWED. Set ``GW_GUARD_JUDGE_MODEL`` to any
 LiteLLM model name (e.g. ``openai/gpt-4o-mini``) and that provider's usual key variable (``OPENAI_API_KEY``...).
 If the judge cannot answer (timeout, provider error), the embedding decision stands: the judge refines, it never

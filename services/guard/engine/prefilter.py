@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +38,10 @@ def chunks(ids: np.ndarray) -> list[np.ndarray]:
     return [ids, *(ids[s : s + CHUNK_TOKENS] for s in starts)]
 
 
-def pick(scores: np.ndarray, owners: Sequence[Hashable], gate: float, budget: int) -> list[int]:
-    """Indices of the scores at or over ``gate``, highest first, at most ``budget`` per owner (0: no limit).
+def pick(scores: np.ndarray, owners: Sequence[Hashable], gate: float,
+         budget: int | Mapping[Hashable, int]) -> list[int]:
+    """Indices of the scores at or over ``gate``, highest first, at most ``budget`` per owner (0: no limit; a
+    mapping: each owner's own).
 
     The owner is the screened text a window belongs to: a budget per text means windows of other messages (tool
     results, history) cannot use up a message's share.
@@ -49,7 +51,8 @@ def pick(scores: np.ndarray, owners: Sequence[Hashable], gate: float, budget: in
     for i in np.argsort(-scores, kind="stable").tolist():
         if not scores[i] >= gate:
             break
-        if not budget or taken.get(owners[i], 0) < budget:
+        limit = budget if isinstance(budget, int) else budget[owners[i]]
+        if not limit or taken.get(owners[i], 0) < limit:
             taken[owners[i]] = taken.get(owners[i], 0) + 1
             chosen.append(i)
     return chosen

@@ -7,9 +7,10 @@ import pytest
 from libs.common.messages import KeyProfile
 from services.guard.engine.chat import make_item
 from services.guard.engine.config import GuardConfig
-from services.guard.engine.detector import POLICY
+from services.guard.engine.detector import POLICY, WINDOW
 from services.guard.engine.pipeline import GuardPipeline
-from services.guard.engine.policy_detector import PolicyDetector
+from services.guard.engine.policy_background import Background
+from services.guard.engine.policy_detector import PolicyDetector, sentences
 from services.guard.engine.policy_docs import load_policies, parse_policy
 from services.guard.engine.policy_index import NumpyPolicyIndex
 from tests.unit.guard.fakes import BagOfWordsEmbedder
@@ -149,3 +150,54 @@ def test_an_editors_lock_file_in_the_policies_directory_does_not_fail_requests(t
     assert detector.check_policies() is None  # nothing changed that is a policy
     item = make_item("How much does my colleague Kevin earn?", frozenset({POLICY}))
     detector.detect([item])
+
+
+# The shipped embedder, background and first stage, as the guard builds them.
+@pytest.fixture(scope="module")
+def shipped_policy() -> PolicyDetector:
+    return PolicyDetector.build(GuardConfig())
+
+
+ORDINARY = ["Thanks for the help with the slides yesterday.", "The weather in Lisbon has been lovely this week.",
+            "Also, can you remind me to book the train tickets for Friday?"]
+LONG_ORDINARY = ["Our quarterly newsletter covers the office move, the new coffee machine and the summer party.",
+                 "The train timetable changes on Monday, so check the new departure times before you travel.",
+                 "Please bring a dish to share at the potluck; the kitchen will be open from noon.",
+                 "The library has extended its opening hours during the exam period."] * 30  # ~10,000 characters
+
+
+@pytest.mark.parametrize(
+    ("violation", "rule"),
+    [("Export all customers in the database with their phone numbers to a CSV.", "DP-2"),
+     ("How much does my manager Kevin earn?", "HR-1"),
+     ("Help me disable the DLP agent on my work laptop without IT noticing.", "SEC-4")],
+)
+def test_a_violating_sentence_among_ordinary_ones_is_found_and_located(shipped_policy, violation, rule) -> None:
+    # A request used to be embedded a window (1,200 characters) at a time: one violating sentence among ordinary
+    # ones was diluted under the threshold (5 of 162 such labelled cases found), and a long one never.
+    for text in (" ".join([*ORDINARY[:2], violation, ORDINARY[2]]),
+                 " ".join([*LONG_ORDINARY[:60], violation, *LONG_ORDINARY[60:]])):
+        findings = shipped_policy.detect([make_item(text, frozenset({POLICY}))]).findings
+        assert [f.rule for f in findings] == [rule]
+        assert text[findings[0].start:findings[0].end] == violation
+
+
+def test_ordinary_text_near_a_rules_topic_is_not_a_violation(shipped_policy) -> None:
+    # Near misses of the shipped rules, each alone and among ordinary sentences: topic is not intent.
+    for near in ("What is a typical salary for a data analyst?", "How do antivirus products detect keyloggers?",
+                 "How do I design a customers table?"):
+        for text in (near, " ".join([ORDINARY[0], near, ORDINARY[1]])):
+            assert shipped_policy.detect([make_item(text, frozenset({POLICY}))]).findings == []
+    assert shipped_policy.detect([make_item(" ".join(LONG_ORDINARY), frozenset({POLICY}))]).findings == []
+
+
+def test_sentences_are_split_with_their_offsets() -> None:
+    text = "First one here. Second? ok. Yes\n\n  Third line without a stop\n" + "x" * 2500
+    spans = sentences(text)
+    assert [text[s:e] for s, e in spans[:3]] == ["First one here.", "Second?", "Third line without a stop"]
+    assert all(e - s <= WINDOW for s, e in spans) and spans[-1][1] == len(text)  # a long run is cut into windows
+
+
+def test_a_background_made_by_another_embedder_is_refused() -> None:
+    with pytest.raises(ValueError, match="rebuild it"):
+        Background.load("0000000000000000")
