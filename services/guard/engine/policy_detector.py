@@ -2,8 +2,8 @@
 a sentence matches above threshold.
 
 A request is read a sentence at a time, not a window at a time: one violating sentence among ordinary ones was
-diluted in its window's embedding (the labelled violations were caught at 0.815 alone and at 0.04 with three benign
-sentences around them). A match is scored by its margin over how near both sides are to ordinary requests
+diluted in its window's embedding (the labelled violations were caught at 0.815 alone and at 0.03 with three short
+benign texts around them). A match is scored by its margin over how near both sides are to ordinary requests
 (``policy_background``), not by raw cosine similarity, which rates topic: with sentences and raw similarity, a
 quarter of benign 1,000-character prompts had a sentence over the threshold. Without a background (tests with a
 toy embedder) the score is the cosine similarity.
@@ -47,9 +47,13 @@ RELOAD_CHECK_S = 5.0
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
+def sentences(text: str, most: int = 2048) -> list[tuple[int, int]]:
     """(start, end) of each sentence of ``text`` with at least 4 non-space characters; one longer than a window
-    (code, a table row, text without punctuation) is cut into windows, as the embedder reads 256 tokens at most."""
+    (code, a table row, text without punctuation) is cut into windows, as the embedder reads 256 tokens at most.
+
+    Past ``most`` sentences, runs of neighbours are joined into one span, so that a crafted text of tiny sentences
+    costs the first stage at most ``most`` of them (200,000 lines of "abcd" took 5 s; a 10,000-character prompt
+    has about 100)."""
     spans, start = [], 0
     for m in [*_SENTENCE_END.finditer(text), None]:
         end = m.start() if m is not None else len(text)
@@ -62,6 +66,9 @@ def sentences(text: str) -> list[tuple[int, int]]:
                 spans.extend((start + lead + a, start + lead + b) for a, b in windows(text[start + lead:end]))
         if m is not None:
             start = m.end()
+    if len(spans) > most:
+        size = -(-len(spans) // most)
+        spans = [(spans[i][0], spans[min(i + size, len(spans)) - 1][1]) for i in range(0, len(spans), size)]
     return spans
 
 
@@ -115,7 +122,7 @@ class PolicyDetector:
         self.background = background
         # hub() of each violating chunk (the rule side of the margin), swapped whole when the policies are re-read
         self._chunk_hub = _chunk_hubs(embedder, background, documents or [])
-        self._vectors: Memo[np.ndarray] = Memo(cache_texts)  # a window's embedding, per scope
+        self._vectors: Memo[np.ndarray] = Memo(cache_texts)  # a sentence's embedding, per scope
         self.index = index
         self.threshold = threshold
         self.judge = judge
@@ -212,13 +219,13 @@ class PolicyDetector:
         if self.gate is not None:
             static, chunks, gate = self.gate
             near = (static.embed(texts) @ chunks.T).max(axis=1) if len(chunks) else np.zeros(len(texts))
-            # Reported under half the threshold: the first stage only says how near the nearest window came.
+            # Reported under half the threshold: the first stage only says how near the nearest sentence came.
             first_stage = min(max(0.0, float(near.max())) * 0.5 * self.threshold / gate, self.threshold / 2)
             # One sentence per window's worth of the text (1,200 characters), at most max_windows: a short prompt
             # sends its nearest sentence (in context, 105 of 162 labelled violations found against 107 with two,
             # for 1.2 ms less), a long one its two nearest (10,000 characters: 33 of 54 against 27 with one).
             budget = self.max_windows and {id(item): min(self.max_windows, len(windows(item.norm.text)))
-                                           for item, *_ in owners}
+                                           for item in {id(item): item for item, *_ in owners}.values()}
             keep = pick(near, [id(item) for item, *_ in owners], gate, budget)
             texts, owners = [texts[n] for n in keep], [owners[n] for n in keep]
         vectors = self._embed(texts, owners) if texts else np.zeros((0, 0), np.float32)

@@ -1,6 +1,9 @@
-"""Policy documents split into rules, and the detector citing a rule (with a deterministic fake embedder)."""
+"""Policy documents split into rules, and the detector citing a rule (a deterministic fake embedder; the shipped one
+for matching in context)."""
 
 from __future__ import annotations
+
+import itertools
 
 import pytest
 
@@ -196,6 +199,10 @@ def test_sentences_are_split_with_their_offsets() -> None:
     spans = sentences(text)
     assert [text[s:e] for s, e in spans[:3]] == ["First one here.", "Second?", "Third line without a stop"]
     assert all(e - s <= WINDOW for s, e in spans) and spans[-1][1] == len(text)  # a long run is cut into windows
+    crafted = "abcd\n" * 10_000  # past `most` sentences, neighbours are joined: the first stage's work is bounded
+    joined = sentences(crafted, most=100)
+    assert len(joined) == 100 and joined[0][0] == 0 and joined[-1][1] == len(crafted) - 1
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(joined))
 
 
 def test_a_background_made_by_another_embedder_is_refused() -> None:
