@@ -238,8 +238,11 @@ class PolicyDetector:
             scored = sorted(((self._score(m, hub), m) for m in found), key=lambda sm: -sm[0])
             best = max([best] + [score for score, _ in scored[:1]])
             for score, match in scored:
-                if not self._violates(item.view_text(view)[s:e], match, score, judge_until):  # the judge reads all
-                    continue  # scripts
+                # The judge reads the sentence with what surrounds it ("Here is the list of 40 employees... Draft
+                # their exit letters."), in all scripts.
+                around = item.view_text(view)[max(0, s - WINDOW // 2):e + WINDOW // 2]
+                if not self._violates(around, match, score, judge_until):
+                    continue
                 start, end, path = item.locate(*item.finding_span(view, s, e))
                 findings.append(Finding(
                     type=match.rule.rule_id, category="policy", start=start, end=end,

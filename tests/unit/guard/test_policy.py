@@ -145,6 +145,23 @@ def test_with_the_default_timeouts_the_judge_is_asked(fake_policy) -> None:
     assert detector.detect([item]).findings == [] and Judge.calls >= 1  # the judge cleared it
 
 
+def test_the_judge_reads_the_matched_sentence_with_what_surrounds_it(fake_policy) -> None:
+    seen: list[str] = []
+
+    class Judge:
+        timeout_s = 0.01
+
+        def violates(self, text, match):
+            seen.append(text)
+            return match.rule.rule_id == "HR-1"
+
+    detector = PolicyDetector(fake_policy.embedder, fake_policy.index, threshold=0.8, judge=Judge(),
+                              judge_margin=1.0, judge_budget_s=1.0)
+    text = "Thanks for last week, it was a great offsite. How much does my colleague Kevin earn?"
+    assert [f.rule for f in detector.detect([make_item(text, frozenset({POLICY}))]).findings] == ["HR-1"]
+    assert seen and all(judged == text for judged in seen)
+
+
 def test_an_editors_lock_file_in_the_policies_directory_does_not_fail_requests(tmp_path) -> None:
     (tmp_path / "hr.md").write_text(DOC)
     detector = PolicyDetector(BagOfWordsEmbedder(), NumpyPolicyIndex(), threshold=0.8, policies_dir=tmp_path)
