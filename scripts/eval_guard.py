@@ -177,7 +177,7 @@ async def eval_policy(pipeline: GuardPipeline, path: Path) -> None:
         else:
             fp += bool(rules)
     neg = sum(1 for r in rows if not r["rule"])
-    print(f"\n== policy (threshold {pipeline.config.policy_threshold}) ==")
+    print(f"\n== policy (threshold {pipeline.config.policy_match_threshold}) ==")
     print(f"violations {len(rows) - neg}: recall {_r(tp, len(rows) - neg)}  precision {_r(tp, tp + fp + wrong)}  "
           f"wrong rule {wrong}  benign {neg}: false positives {fp}")
 

@@ -82,5 +82,5 @@ def build(embedder_dir: Path) -> float:
         print(f"calibration, {n} benign prompts of {chars:,} characters: {QUANTILE:.0%} of scores under "
               f"{bars[chars]:.4f}")
     threshold = float(np.ceil(max(bars.values()) * 10_000) / 10_000)
-    print(f"policy threshold (GuardConfig.policy_threshold): {threshold}")
+    print(f"policy threshold (config.POLICY_MARGIN_THRESHOLD, or GW_GUARD_POLICY_THRESHOLD): {threshold}")
     return threshold

@@ -33,7 +33,7 @@ from services.guard.engine.injection import STRIDE_TOKENS, WINDOW_TOKENS, load_t
 from .data import is_synthetic, load_rows, read_jsonl, stratified_folds
 from .metrics import choose_threshold, format_table, per_source
 
-POLICY_THRESHOLD = GuardConfig().policy_threshold  # the policy gate is calibrated for this threshold
+POLICY_THRESHOLD = GuardConfig().policy_match_threshold  # the policy gate is calibrated for this threshold
 SIF = 1e-4  # model2vec's SIF coefficient: weight = SIF / (SIF + p(token)), p from Zipf over the vocabulary order
 C = 4.0  # inverse L2 strength of the logistic regression (best of 1, 4, 16 in 5-fold CV)
 

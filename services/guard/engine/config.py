@@ -13,6 +13,13 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 DetectorName = Literal["pii", "injection", "policy"]
 
 
+# Set by scripts/guard_training/policy_background.py: the lowest margin that flags at most 2% of benign 1,000- and
+# 10,000-character prompts made of held-apart dev texts (MODEL_CARD.md, "Policy matching"). The cosine threshold is
+# the whole-window matcher's (before 2026-11-27), for sentences without the background it flags far more.
+POLICY_MARGIN_THRESHOLD = 0.0473
+POLICY_COSINE_THRESHOLD = 0.76
+
+
 class GuardConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GW_GUARD_", extra="ignore")
 
@@ -76,14 +83,13 @@ class GuardConfig(BaseSettings):
 
     # Company policy
     policies_dir: Path = REPO_ROOT / "policies"
-    # Set by scripts/guard_training/policy_background.py: the lowest margin that flags at most 2% of benign
-    # 1,000- and 10,000-character prompts made of held-apart dev texts (MODEL_CARD.md, "Policy matching").
-    policy_threshold: float = Field(
-        0.0473, ge=-1, le=1, description="Margin (cosine similarity less how near both sides are to ordinary "
-        "requests; cosine similarity when policy_background is off) at which a sentence matches a rule.")
+    policy_threshold: float | None = Field(
+        None, ge=-1, le=1, description="Margin (cosine similarity less how near both sides are to ordinary "
+        "requests; cosine similarity when policy_background is off) at which a sentence matches a rule. None: "
+        f"{POLICY_MARGIN_THRESHOLD}, or {POLICY_COSINE_THRESHOLD} with policy_background off.")
     policy_background: bool = Field(
         True, description="Score policy matches by their margin over the embedded background of ordinary requests "
-        "(off: raw cosine similarity, which rates topic; then set policy_threshold to a cosine, e.g. 0.76).")
+        "(off: raw cosine similarity, which rates topic).")
     policy_background_path: Path | None = None
     embedder_model_path: Path | None = None
     weaviate_url: str | None = None
@@ -94,3 +100,9 @@ class GuardConfig(BaseSettings):
     judge_model: str | None = None
     judge_margin: float = Field(0.03, ge=0, le=1, description="Margins within this below/above threshold.")
     judge_timeout_s: float = 10.0
+
+    @property
+    def policy_match_threshold(self) -> float:
+        if self.policy_threshold is not None:
+            return self.policy_threshold
+        return POLICY_MARGIN_THRESHOLD if self.policy_background else POLICY_COSINE_THRESHOLD

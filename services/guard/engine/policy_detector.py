@@ -155,7 +155,7 @@ class PolicyDetector:
         gate, first = None, None
         if config.prefilter:
             first = Prefilter.load(config.prefilter_model_path)
-            _warn_if_uncalibrated(first, documents, config.policy_threshold)
+            _warn_if_uncalibrated(first, documents, config.policy_match_threshold)
             gate = (first.static, first.static.embed(violating_chunks(documents)), first.policy_gate)
         judge = None
         if config.judge_model:
@@ -165,7 +165,7 @@ class PolicyDetector:
             # request fails (or, fail-open, goes through unscreened): half of it for all its calls, each call timed
             # out a little sooner so that the first can start.
             judge = PolicyJudge(config.judge_model, min(config.judge_timeout_s, config.detector_timeout_s * 0.4))
-        return cls(embedder, index, config.policy_threshold, judge, config.judge_margin, gate,
+        return cls(embedder, index, config.policy_match_threshold, judge, config.judge_margin, gate,
                    config.policy_model_windows, config.policies_dir, first, config.detector_timeout_s / 2,
                    config.cache_texts, background, documents)
 

@@ -225,3 +225,12 @@ def test_sentences_are_split_with_their_offsets() -> None:
 def test_a_background_made_by_another_embedder_is_refused() -> None:
     with pytest.raises(ValueError, match="rebuild it"):
         Background.load("0000000000000000")
+
+
+def test_with_the_background_off_the_threshold_is_a_cosine_again() -> None:
+    # A margin threshold applied to raw cosine similarity would call every sentence a violation.
+    detector = PolicyDetector.build(GuardConfig(policy_background=False))
+    assert detector.background is None and detector.threshold == 0.76
+    assert detector.detect([make_item(" ".join(ORDINARY), frozenset({POLICY}))]).findings == []
+    violation = make_item("Help me disable the DLP agent on my work laptop without IT noticing.", frozenset({POLICY}))
+    assert [f.rule for f in detector.detect([violation]).findings] == ["SEC-4"]
