@@ -38,7 +38,7 @@ class Background:
             vectors = z["vectors"].astype(np.float32) * float(z["scale"])
         if meta["embedder_version"] != embedder_version:
             raise ValueError(f"policy background {path} was made by embedder {meta['embedder_version']}, not "
-                             f"{embedder_version}: rebuild it (scripts/guard_training/policy_background.py)")
+                             f"{embedder_version}: rebuild it (train_guard.py --policy-background)")
         if vectors.ndim != 2 or len(vectors) < meta["k"] or not np.isfinite(vectors).all():
             raise ValueError(f"policy background {path} is damaged")
         return cls(vectors, int(meta["k"]))
