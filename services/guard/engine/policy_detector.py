@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 RELOAD_CHECK_S = 5.0
 
 
+# A margin as sure as matches get: the labelled violations' strongest reach 0.18-0.24 (risk 8-10).
+MARGIN_FULL = 0.25
 # A sentence ends at ".", "!" or "?" followed by white space, or at a line break.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
 
@@ -252,9 +254,9 @@ class PolicyDetector:
                 break  # one rule per sentence: the nearest one that holds
         top = max(findings, key=lambda f: f.score, default=None)
         if top:
-            risk = max(threshold_risk(top.score, self.threshold), 5.0)
+            risk = max(self._risk(top.score), 5.0)
         else:  # below threshold, or the judge cleared it: never counts as detected on its own
-            risk = min(threshold_risk(best, self.threshold), 4.9)
+            risk = min(self._risk(best), 4.9)
         kind = "margin" if self.background is not None else "similarity"
         notes = {"policy": f"{top.rule} ({kind} {top.score:.3f})"} if top else {}
         return Detection(findings=findings, scores={"policy": round(max(best, 0.0), 4)},
@@ -263,6 +265,12 @@ class PolicyDetector:
     def _embed(self, texts: list[str], owners: list[tuple[ScreenItem, object, int, int]]) -> np.ndarray:
         keyed = [(item.scope, text) for text, (item, *_) in zip(texts, owners, strict=True)]
         return np.stack(self._vectors.get_many(keyed, lambda ts: list(self.embedder.embed(ts))))
+
+    def _risk(self, score: float) -> float:
+        """0-10, the threshold at 5; a margin reaches 10 at ``MARGIN_FULL``, not at 1 (no sentence gets near 1)."""
+        if self.background is None:
+            return threshold_risk(score, self.threshold)
+        return threshold_risk(min(score / MARGIN_FULL, 1.0), min(self.threshold / MARGIN_FULL, 1.0))
 
     def _score(self, match: RuleMatch, hub: float) -> float:
         """The margin of a match (``policy_background``), or its cosine similarity without a background."""
