@@ -125,13 +125,16 @@ class PolicyDetector:
         # hub() of each violating chunk (the rule side of the margin), swapped whole when the policies are re-read
         self._chunk_hub = _chunk_hubs(embedder, background, documents or [])
         self._vectors: Memo[np.ndarray] = Memo(cache_texts)  # a sentence's embedding, per scope
+        self._cache_texts = cache_texts
         self.index = index
         self.threshold = threshold
         self.judge = judge
         self.judge_margin = judge_margin
         self.judge_budget_s = judge_budget_s  # per detect(), all judge calls together; past it the threshold decides
-        # (static embedder, static vectors of every rule chunk, similarity under which a window cannot match)
-        self.gate = gate
+        # (static embedder, static vectors of every rule chunk, similarity under which a sentence cannot match, each
+        # sentence's nearness to those chunks per scope: a chat's history, ~10 sentences per 1,000 characters, is
+        # read again with every turn), swapped whole when the policies change
+        self.gate = (*gate, Memo(cache_texts)) if gate is not None else None
         self.max_windows = max_windows  # with a gate: windows embedded per screened text, the nearest first; 0: all
         self.policies_dir = policies_dir
         self._first_stage = first_stage
@@ -190,8 +193,8 @@ class PolicyDetector:
             self._chunk_hub = _chunk_hubs(self.embedder, self.background, documents)
             if self.gate is not None and self._first_stage is not None:
                 _warn_if_uncalibrated(self._first_stage, documents, self.threshold)
-                static, _, gate = self.gate
-                self.gate = (static, static.embed(violating_chunks(documents)), gate)
+                static, _, gate, _ = self.gate
+                self.gate = (static, static.embed(violating_chunks(documents)), gate, Memo(self._cache_texts))
             log.info("policies re-read from %s: %d rules", self.policies_dir, sum(len(d.rules) for d in documents))
         except Exception as exc:
             log.error("policies in %s not re-read, the previous ones stay in force: %s", self.policies_dir, exc)
@@ -219,8 +222,10 @@ class PolicyDetector:
             return Detection(scores={"policy": 0.0})
         first_stage = 0.0
         if self.gate is not None:
-            static, chunks, gate = self.gate
-            near = (static.embed(texts) @ chunks.T).max(axis=1) if len(chunks) else np.zeros(len(texts))
+            static, chunks, gate, nearness = self.gate
+            keyed = [(item.scope, text) for text, (item, *_) in zip(texts, owners, strict=True)]
+            near = np.array(nearness.get_many(keyed, lambda ts: (static.embed(ts) @ chunks.T).max(axis=1).tolist()
+                                              if len(chunks) else [0.0] * len(ts)))
             # Reported under half the threshold: the first stage only says how near the nearest sentence came.
             first_stage = min(max(0.0, float(near.max())) * 0.5 * self.threshold / gate, self.threshold / 2)
             # One sentence per window's worth of the text (1,200 characters), at most max_windows: a short prompt
