@@ -164,7 +164,7 @@ async def eval_benign_prompts(pipeline: GuardPipeline, path: Path, what: str) ->
     print(f"as a user message: {as_user}/{len(rows)}   as the system message: {as_system}/{len(rows)}")
 
 
-async def eval_policy(pipeline: GuardPipeline, path: Path) -> None:
+async def eval_policy(pipeline: GuardPipeline, path: Path, what: str = "") -> None:
     rows = [json.loads(line) for line in path.open()]
     tp = fp = fn = wrong = 0
     for row in rows:
@@ -177,7 +177,7 @@ async def eval_policy(pipeline: GuardPipeline, path: Path) -> None:
         else:
             fp += bool(rules)
     neg = sum(1 for r in rows if not r["rule"])
-    print(f"\n== policy (threshold {pipeline.config.policy_match_threshold}) ==")
+    print(f"\n== policy{what} (threshold {pipeline.config.policy_match_threshold}, {path.name}) ==")
     print(f"violations {len(rows) - neg}: recall {_r(tp, len(rows) - neg)}  precision {_r(tp, tp + fp + wrong)}  "
           f"wrong rule {wrong}  benign {neg}: false positives {fp}")
 
@@ -228,6 +228,8 @@ async def main() -> None:
     ap.add_argument("--pii", type=Path, default=ROOT.parent / "shared/data/guard/pii_dev.json",
                     help="presidio-research synthetic sentences (the shared dev data; skipped when absent)")
     ap.add_argument("--policy", type=Path, default=ROOT / "tests/unit/guard/policy_cases.jsonl")
+    ap.add_argument("--policy-heldout", type=Path, default=ROOT / "data/guard/policy_cases_heldout.jsonl",
+                    help="violations and near misses written apart from the policies' examples; never tuned on")
     ap.add_argument("--limit", type=int, default=None, help="sample this many injection rows")
     args = ap.parse_args()
     pipeline = GuardPipeline.build(GuardConfig(executor="inline"))
@@ -248,6 +250,8 @@ async def main() -> None:
     if "policy" in names:
         await eval_policy(pipeline, args.policy)
         await eval_policy_in_context(pipeline, args.policy)
+        if args.policy_heldout.exists():
+            await eval_policy(pipeline, args.policy_heldout, ", cases written apart from the rules and never tuned on")
     pipeline.close()
 
 

@@ -19,8 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from services.guard.engine.embedder import MODEL_DIR
-
 BACKGROUND_FILE = "background.npz"
 
 
@@ -31,8 +29,7 @@ class Background:
         self.k = k
 
     @classmethod
-    def load(cls, embedder_version: str, path: Path | None = None) -> Background:
-        path = Path(path) if path is not None else MODEL_DIR / BACKGROUND_FILE
+    def load(cls, embedder_version: str, path: Path) -> Background:
         with np.load(path) as z:
             meta = json.loads(str(z["meta"]))
             vectors = z["vectors"].astype(np.float32) * float(z["scale"])

@@ -31,7 +31,7 @@ from services.guard.engine.config import GuardConfig
 from services.guard.engine.detector import POLICY, WINDOW, Detection, ScreenItem, threshold_risk, windows
 from services.guard.engine.memo import Memo
 from services.guard.engine.nonlatin import latin_view
-from services.guard.engine.policy_background import Background
+from services.guard.engine.policy_background import BACKGROUND_FILE, Background
 from services.guard.engine.policy_docs import PolicyDocument, load_policies, policy_files
 from services.guard.engine.policy_index import Embeds, NumpyPolicyIndex, PolicyIndex, RuleMatch
 from services.guard.engine.prefilter import Prefilter, pick
@@ -147,8 +147,10 @@ class PolicyDetector:
         from services.guard.engine import embedder as embedder_module
 
         embedder = embedder_module.Embedder.load(config.embedder_model_path)
-        background = Background.load(embedder.version, config.policy_background_path) if config.policy_background \
-            else None
+        background = None
+        if config.policy_background:  # made by this embedder: by default the file beside its model
+            background = Background.load(embedder.version, config.policy_background_path or Path(
+                config.embedder_model_path or embedder_module.MODEL_DIR) / BACKGROUND_FILE)
         if config.weaviate_url:
             from services.guard.engine.policy_weaviate import WeaviatePolicyIndex
 

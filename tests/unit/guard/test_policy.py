@@ -11,8 +11,9 @@ from libs.common.messages import KeyProfile
 from services.guard.engine.chat import make_item
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.detector import POLICY, WINDOW
+from services.guard.engine.embedder import MODEL_DIR
 from services.guard.engine.pipeline import GuardPipeline
-from services.guard.engine.policy_background import Background
+from services.guard.engine.policy_background import BACKGROUND_FILE, Background
 from services.guard.engine.policy_detector import PolicyDetector, sentences
 from services.guard.engine.policy_docs import load_policies, parse_policy
 from services.guard.engine.policy_index import NumpyPolicyIndex
@@ -224,7 +225,7 @@ def test_sentences_are_split_with_their_offsets() -> None:
 
 def test_a_background_made_by_another_embedder_is_refused() -> None:
     with pytest.raises(ValueError, match="rebuild it"):
-        Background.load("0000000000000000")
+        Background.load("0000000000000000", MODEL_DIR / BACKGROUND_FILE)
 
 
 def test_with_the_background_off_the_threshold_is_a_cosine_again() -> None:
