@@ -258,3 +258,22 @@ def test_the_first_stages_kept_results_go_when_the_policies_change(tmp_path) -> 
     detector._next_check = 0.0
     detector.check_policies().join(10)  # type: ignore[union-attr]
     assert [f.rule for f in detector.detect([request]).findings] == ["SEC-2"]
+
+
+def test_the_background_is_read_beside_the_embedder_in_use(tmp_path) -> None:
+    # With another embedder folder, the shipped model's background (made by the shipped file) used to be read.
+    import json
+    import shutil
+
+    import numpy as np
+
+    from services.guard.engine.embedder import Embedder
+
+    folder = tmp_path / "embedder"
+    shutil.copytree(MODEL_DIR, folder, ignore=shutil.ignore_patterns(BACKGROUND_FILE))
+    embedder = Embedder.load(folder)
+    vectors = embedder.embed([f"An ordinary request number {n} about the weather." for n in range(20)])
+    np.savez(folder / BACKGROUND_FILE, vectors=np.round(vectors * 127).astype(np.int8), scale=np.float32(1 / 127),
+             meta=np.array(json.dumps({"embedder_version": embedder.version, "k": 5})))
+    detector = PolicyDetector.build(GuardConfig(embedder_model_path=folder))
+    assert detector.background is not None and detector.background.columns.shape == (384, 20)
