@@ -4,14 +4,17 @@ for matching in context)."""
 from __future__ import annotations
 
 import itertools
+import json
+import shutil
 
+import numpy as np
 import pytest
 
 from libs.common.messages import KeyProfile
 from services.guard.engine.chat import make_item
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.detector import POLICY, WINDOW
-from services.guard.engine.embedder import MODEL_DIR
+from services.guard.engine.embedder import MODEL_DIR, Embedder
 from services.guard.engine.pipeline import GuardPipeline
 from services.guard.engine.policy_background import BACKGROUND_FILE, Background
 from services.guard.engine.policy_detector import PolicyDetector, sentences
@@ -262,13 +265,6 @@ def test_the_first_stages_kept_results_go_when_the_policies_change(tmp_path) -> 
 
 def test_the_background_is_read_beside_the_embedder_in_use(tmp_path) -> None:
     # With another embedder folder, the shipped model's background (made by the shipped file) used to be read.
-    import json
-    import shutil
-
-    import numpy as np
-
-    from services.guard.engine.embedder import Embedder
-
     folder = tmp_path / "embedder"
     shutil.copytree(MODEL_DIR, folder, ignore=shutil.ignore_patterns(BACKGROUND_FILE))
     embedder = Embedder.load(folder)
