@@ -18,6 +18,7 @@ import random
 from pathlib import Path
 
 import numpy as np
+from benchkit import benign_filler
 
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.detector import ScreenItem
@@ -46,15 +47,9 @@ def benign_thirds(path: Path = DEV_FILE) -> dict[str, list[str]]:
 
 
 def benign_prompts(texts: list[str], n: int, chars: int, seed: int) -> list[str]:
-    """``n`` prompts of about ``chars`` characters, each made of whole benign texts joined by blank lines."""
+    """``n`` prompts of ``chars`` characters, each made of benign texts joined by blank lines (as the benchmarks')."""
     rng = random.Random(seed)
-    out = []
-    for _ in range(n):
-        parts: list[str] = []
-        while sum(len(p) + 2 for p in parts) < chars:
-            parts.append(rng.choice(texts))
-        out.append("\n\n".join(parts)[:chars])
-    return out
+    return [benign_filler(rng, texts, chars) for _ in range(n)]
 
 
 def policy_scores(detector: PolicyDetector, texts: list[str]) -> np.ndarray:
