@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 from benchkit import benign_filler
 
+from services.guard.engine.chat import make_item
 from services.guard.engine.config import GuardConfig
-from services.guard.engine.detector import ScreenItem
+from services.guard.engine.detector import POLICY
 from services.guard.engine.embedder import Embedder
-from services.guard.engine.normalize import normalize
 from services.guard.engine.policy_background import BACKGROUND_FILE
 from services.guard.engine.policy_detector import PolicyDetector, sentences
 
@@ -54,7 +54,7 @@ def benign_prompts(texts: list[str], n: int, chars: int, seed: int) -> list[str]
 
 def policy_scores(detector: PolicyDetector, texts: list[str]) -> np.ndarray:
     """Each text's policy score (the best margin of its embedded sentences, whether over the threshold or not)."""
-    items = [[ScreenItem(norm=normalize(t), checks=frozenset({"policy"}))] for t in texts]
+    items = [[make_item(t, frozenset({POLICY}))] for t in texts]  # as the guard reads a user message
     return np.array([detector.detect(item).scores["policy"] for item in items])
 
 

@@ -169,8 +169,8 @@ def loso_report(rows, win: Windows, gate, alone, res, thr, budget) -> dict:
 
 def policy_gate(table: runtime.TokenTable, tokenizer: Path, policies_dir: Path, cases: Path,
                 dev_texts: list[str]) -> dict:
-    from services.guard.engine.detector import ScreenItem
-    from services.guard.engine.normalize import normalize
+    from services.guard.engine.chat import make_item
+    from services.guard.engine.detector import POLICY
     from services.guard.engine.policy_detector import PolicyDetector, sentences
     from services.guard.engine.policy_docs import load_policies
 
@@ -186,8 +186,8 @@ def policy_gate(table: runtime.TokenTable, tokenizer: Path, policies_dir: Path, 
     sims = np.array([(static.embed([r["text"][s:e] for s, e in sentences(r["text"])]) @ chunk_vectors.T).max()
                      for r in violations])
     detector = PolicyDetector.build(GuardConfig(prefilter=False, policies_dir=policies_dir))
-    caught = np.array([r["rule"] in [f.rule for f in detector.detect(
-        [ScreenItem(norm=normalize(r["text"]), checks=frozenset({"policy"}))]).findings] for r in violations])
+    found = [detector.detect([make_item(r["text"], frozenset({POLICY}))]).findings for r in violations]
+    caught = np.array([r["rule"] in [f.rule for f in fs] for r, fs in zip(violations, found, strict=True)])
     gate = float(sims[caught].min()) - 0.03
     dev_sims = np.array([(static.embed([t[s:e] for s, e in sentences(t)] or [t]) @ chunk_vectors.T).max()
                          for t in dev_texts])
