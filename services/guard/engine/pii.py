@@ -133,14 +133,16 @@ class PiiDetector:
 _HEXISH = frozenset("0123456789abcdefABCDEF-")
 _DECIMAL = re.compile(r"\d+\.\d+")
 _NUMBER_JOIN = frozenset("-.")
+# Words that name an id, in a table's header (``_ID_HEADER``) or right before a number in prose (``_ID_LABEL``).
+_ID_WORDS = ("order", "invoice", "po", "sku", "tracking", "ticket", "ref", "reference")
 # A number labelled as an id: "PO 450-617-1236", "Order number 5247403942" ("number" is one of Presidio's phone
 # context words: 84 of 300 such order numbers were phones), "My order number is 4155550123", "Tracking number:",
-# "ticket #", "confirmation code", "customer ID:". The words of ``_ID_HEADER`` and a few more; those that also name
-# a person or a place ("customer", "case", "account") only with the id word after them ("customer 415-555-0172 called"
-# stays a phone).
+# "ticket #", "confirmation code", "customer ID:". The id words and a few more; those that also name a person or a
+# place ("customer", "case", "account") only with the id word after them ("customer 415-555-0172 called" stays a
+# phone).
 _ID_LABEL = re.compile(
-    r"(?i)(?:\b(?:order|invoice|inv|po|tracking|ticket|confirmation|booking|reservation|reference|ref|transaction|"
-    r"shipment|sku)\b\W{0,3}(?:(?:no|number|num|id|code)\b\W{0,3})?"
+    r"(?i)(?:\b(?:" + "|".join((*_ID_WORDS, "inv", "confirmation", "booking", "reservation", "transaction", "shipment"))
+    + r")\b\W{0,3}(?:(?:no|number|num|id|code)\b\W{0,3})?"
     r"|\b(?:customer|member|case|account|record|serial)\W{0,3}(?:no|number|num|id|code)\b\W{0,3})"
     r"(?:(?:is|was)\W{1,3})?$"
 )
@@ -216,8 +218,7 @@ def _aws_account_id(text: str, start: int, end: int) -> bool:
 
 # A table column headed by an id ("customer_id", "Order #", "tracking", "SKU") holds ids: ten digits there are neither
 # a US phone number nor a bank account (a CRM export of 10-digit customer ids had a phone finding in every row).
-_ID_HEADER = frozenset({"id", "ids", "order", "orders", "invoice", "sku", "tracking", "ref", "reference", "ticket",
-                        "po"})
+_ID_HEADER = frozenset({*_ID_WORDS, "id", "ids", "orders"})
 _PHONE_HEADER = frozenset({"phone", "tel", "telephone", "mobile", "cell", "fax"})
 _ID_LIKE = ("PHONE_NUMBER", "US_BANK_NUMBER")
 
