@@ -282,6 +282,13 @@ def test_an_email_span_stops_at_url_and_assignment_syntax(pii_detector, text: st
         "invoice INV-2023-578893",
         "PO 450-617-1236",
         "Order number 5247403942 was refunded",
+        "My order number is 4155550123 and it has not arrived.",  # an id label in prose, not only a column header
+        "Tracking number: 4155550123",
+        "ticket #4155550123 was closed",
+        "Your confirmation code is 415-555-0123.",
+        "booking reference 4155550123",
+        "customer ID: 4155550123",
+        "case no. 415 555 0123 is open",
         "ts=1700000000",
         "created_at: 1605651042",
         '{"card_number": "5149 5806 1685 5363"}',  # Luhn-invalid cards
@@ -290,22 +297,6 @@ def test_an_email_span_stops_at_url_and_assignment_syntax(pii_detector, text: st
     ],
 )
 def test_ids_timestamps_and_luhn_invalid_cards_are_not_phones(pii_detector, text: str) -> None:
-    assert types_in(pii_detector, text) == []
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "My order number is 4155550123 and it has not arrived.",
-        "Tracking number: 4155550123",
-        "ticket #4155550123 was closed",
-        "Your confirmation code is 415-555-0123.",
-        "booking reference 4155550123",
-        "customer ID: 4155550123",
-        "case no. 415 555 0123 is open",
-    ],
-)
-def test_a_number_labelled_as_an_id_is_not_a_phone(pii_detector, text: str) -> None:
     assert types_in(pii_detector, text) == []
 
 
