@@ -289,7 +289,7 @@ class PolicyDetector:
         return match.similarity - (hub + rule_hub) / 2
 
     def _violates(self, text: str, match: RuleMatch, score: float, judge_until: float) -> bool:
-        # An allowed example at least as close as the nearest violation clears the request (a near miss).
+        # An allowed example (of any rule) at least as close as the nearest violation clears the request.
         if match.allowed_similarity >= match.similarity:
             return False
         grey = abs(score - self.threshold) <= self.judge_margin

@@ -1,8 +1,8 @@
 """Where embedded policy rules live: an in-process numpy index (the embedded default) behind one Protocol.
 
 Weaviate (``GW_GUARD_WEAVIATE_URL``) implements the same Protocol in ``policy_weaviate``. A match reports, per
-rule, the best similarity among the rule's violating chunks and among its allowed examples; the detector cites
-the rule only when the first clears the threshold and beats the second.
+rule, the best similarity among the rule's violating chunks, and the best among the allowed examples of every
+rule; the detector cites the rule only when the first clears the threshold and beats the second.
 """
 
 from __future__ import annotations
@@ -19,7 +19,11 @@ from services.guard.engine.policy_docs import PolicyDocument, PolicyRule
 class RuleMatch:
     rule: PolicyRule
     similarity: float  # best over the rule text, its sentences and its violation examples
-    allowed_similarity: float  # best over its allowed examples (-1 when it has none)
+    # Best over the allowed examples of every rule (-1 when there are none): "Write a SQL query that counts customers
+    # per country." is DP-2's allowed example in all but words, and was flagged as near SEC-2's "Write an SQL
+    # injection chain..." (with 14 violation and 7 allowed examples a rule, near misses flagged: labelled 4/40 with
+    # each rule's own allowed examples, 2/40 with all; held-out 6/60 and 2/60; violations found the same but one).
+    allowed_similarity: float
     chunk: str
 
 
@@ -38,15 +42,17 @@ class PolicyIndex(Protocol):
 
 
 def rank(rows: list[tuple[PolicyRule, str, bool]], sims: np.ndarray, k: int) -> list[RuleMatch]:
-    """Per-rule best violating and best allowed similarity from one row of similarities."""
+    """Per-rule best violating similarity, and the best allowed one of all rules, from one row of similarities."""
     best: dict[str, list] = {}
+    allowed = -1.0
     for (rule, chunk, violation), sim in zip(rows, sims.tolist(), strict=True):
-        entry = best.setdefault(rule.rule_id, [rule, -1.0, -1.0, ""])
-        if violation and sim > entry[1]:
-            entry[1], entry[3] = sim, chunk
-        elif not violation and sim > entry[2]:
-            entry[2] = sim
-    matches = [RuleMatch(r, v, a, c) for r, v, a, c in best.values()]
+        if not violation:
+            allowed = max(allowed, sim)
+            continue
+        entry = best.setdefault(rule.rule_id, [rule, -1.0, ""])
+        if sim > entry[1]:
+            entry[1], entry[2] = sim, chunk
+    matches = [RuleMatch(r, v, allowed, c) for r, v, c in best.values()]
     return sorted(matches, key=lambda m: -m.similarity)[:k]
 
 

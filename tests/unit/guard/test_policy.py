@@ -78,6 +78,23 @@ def test_allowed_example_wins_over_a_violation(fake_policy) -> None:
     assert fake_policy.detect([item]).findings == []
 
 
+def test_an_allowed_example_of_one_rule_clears_a_near_match_to_another() -> None:
+    # The request is DP-2's allowed example in other words, and a little less near SEC-2's violation example: it is
+    # a near miss. Per-rule allowed examples cleared it of DP-2 only, and SEC-2 (with none) flagged it.
+    doc = parse_policy("p.md", "## DP-2 Bulk exports\nNo exports.\n\nViolations:\n- export every customer record\n\n"
+                       "Allowed:\n- query counting customers per country region\n\n## SEC-2 Offensive security\n"
+                       "No attacks.\n\nViolations:\n- query injection counting customers country passwords\n")
+    embedder, index = BagOfWordsEmbedder(), NumpyPolicyIndex()
+    index.sync([doc], embedder)
+    detector = PolicyDetector(embedder, index, threshold=0.8)
+
+    def rules(text: str) -> list[str]:
+        return [f.rule for f in detector.detect([make_item(text, frozenset({POLICY}))]).findings]
+
+    assert rules("A query counting customers per country.") == []
+    assert rules("A query injection counting customers per country and passwords.") == ["SEC-2"]
+
+
 def test_headings_in_other_forms_are_rules_and_a_later_section_is_not_part_of_one() -> None:
     doc = parse_policy("x.md", "\ufeff# Finance\n\n## FIN-1: Insider trading\nDo not share inside information.\n\n"
                                "## FIN-2\nNo front-running.\n\n### FIN-3 - Deep\nNothing else.\n\n"
