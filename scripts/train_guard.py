@@ -9,7 +9,7 @@ Training needs the `train` dependency group (torch, transformers); `--eval-only`
     uv run python scripts/train_guard.py --eval-only                   # committed ONNX model, per-source table
     uv run --group train python scripts/train_guard.py --prefilter --prefilter-loso   # first stage (CPU, ~3 min)
     uv run --group train python scripts/train_guard.py --nonlatin      # non-Latin model (CPU, ~1 min)
-    uv run python scripts/train_guard.py --policy-background           # policy background + threshold (~1 min)
+    uv run python scripts/train_guard.py --policy-background           # policy background, threshold, gate (~3 min)
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from guard_training.data import SYNTHETIC_FILE, is_synthetic, load_rows, stratif
 from pack_guard_base import PARTIAL  # noqa: E402
 
 MODELS = REPO / "services" / "guard" / "models"
+POLICY_CASES = REPO / "tests" / "unit" / "guard" / "policy_cases.jsonl"  # the policy gate is set on these
 
 
 def find_base_model(arg: str | None) -> Path:
@@ -59,7 +60,8 @@ def parse() -> argparse.Namespace:
     p.add_argument("--nonlatin", action="store_true",
                    help="train the character n-gram model for text in non-Latin scripts -> models/nonlatin")
     p.add_argument("--policy-background", action="store_true",
-                   help="embed the policy matcher's background of benign sentences and print its threshold")
+                   help="embed the policy matcher's background of ordinary sentences, set the first stage's policy "
+                        "gate and print the threshold (after changing the policies or the embedder)")
     p.add_argument("--embedder-layers", type=int, default=3, help="layers of all-MiniLM-L6-v2 the embedder keeps")
     p.add_argument("--export-from-delta", nargs="+", type=Path, help="export a saved fine-tuned delta, no training")
     p.add_argument("--base-model")
@@ -115,7 +117,7 @@ def main() -> None:
     if args.policy_background:
         from guard_training import policy_background
 
-        policy_background.build(args.models_dir / "embedder")
+        policy_background.build(args.models_dir, POLICY_CASES)
         return
     if args.nonlatin:
         from guard_training import nonlatin
@@ -133,9 +135,8 @@ def main() -> None:
     if args.prefilter:
         from guard_training import prefilter
 
-        cases = REPO / "tests" / "unit" / "guard" / "policy_cases.jsonl"
         prefilter.train(base, args.models_dir / "prefilter", args.results, args.gate_quantile, REPO / "policies",
-                        cases, args.prefilter_loso)
+                        POLICY_CASES, args.prefilter_loso)
         return
     if args.export_embedder:
         from guard_training import export

@@ -30,7 +30,7 @@ from services.guard.engine import prefilter as runtime
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.injection import STRIDE_TOKENS, WINDOW_TOKENS, load_tokenizer, token_windows
 
-from .data import is_synthetic, load_rows, read_jsonl, stratified_folds
+from .data import is_synthetic, load_rows, stratified_folds
 from .metrics import choose_threshold, format_table, per_source
 
 POLICY_THRESHOLD = GuardConfig().policy_match_threshold  # the policy gate is calibrated for this threshold
@@ -169,34 +169,14 @@ def loso_report(rows, win: Windows, gate, alone, res, thr, budget) -> dict:
 
 def policy_gate(table: runtime.TokenTable, tokenizer: Path, policies_dir: Path, cases: Path,
                 dev_texts: list[str]) -> dict:
-    from services.guard.engine.chat import make_item
-    from services.guard.engine.detector import POLICY
-    from services.guard.engine.policy_detector import PolicyDetector, sentences
-    from services.guard.engine.policy_docs import load_policies
+    """The static vectors' centre (the dev texts' mean), and the policy gate for it (policy_background.policy_gate)."""
+    from .policy_background import policy_gate as gate_for
 
     static = runtime.StaticEmbedder(table, runtime.load_plain_tokenizer(tokenizer))
-    centre = static.embed(dev_texts).mean(0)
-    static.centre = centre
-    documents = load_policies(policies_dir)
-    # As the runtime gate: against violating chunks only (rule text, its sentences, its violation examples).
-    chunks = [t for d in documents for rule in d.rules for t, violation in rule.chunks() if violation]
-    rows = read_jsonl(cases)
-    violations = [r for r in rows if r["rule"]]
-    chunk_vectors = static.embed(chunks)
-    sims = np.array([(static.embed([r["text"][s:e] for s, e in sentences(r["text"])]) @ chunk_vectors.T).max()
-                     for r in violations])
-    detector = PolicyDetector.build(GuardConfig(prefilter=False, policies_dir=policies_dir))
-    found = [detector.detect([make_item(r["text"], frozenset({POLICY}))]).findings for r in violations]
-    caught = np.array([r["rule"] in [f.rule for f in fs] for r, fs in zip(violations, found, strict=True)])
-    gate = float(sims[caught].min()) - 0.03
-    dev_sims = np.array([(static.embed([t[s:e] for s, e in sentences(t)] or [t]) @ chunk_vectors.T).max()
-                         for t in dev_texts])
-    out = {"gate": round(gate, 4), "violations_over_gate": float((sims >= gate).mean()),
-           "dev_texts_over_gate": round(float((dev_sims >= gate).mean()), 3),
-           "calibrated_for": {"policy_threshold": POLICY_THRESHOLD,
-                              "policies": {d.source: d.content_hash for d in documents}}}
+    static.centre = static.embed(dev_texts).mean(0)
+    out = gate_for(static, GuardConfig(policies_dir=policies_dir, policy_threshold=POLICY_THRESHOLD), cases, dev_texts)
     print("policy gate:", out)
-    return {"centre": centre, **out}
+    return {"centre": static.centre, **out}
 
 
 def train(base: Path, out_dir: Path, results_file: Path, gate_quantile: float, policies_dir: Path,

