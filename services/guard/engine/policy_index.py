@@ -21,8 +21,9 @@ class RuleMatch:
     similarity: float  # best over the rule text, its sentences and its violation examples
     # Best over the allowed examples of every rule (-1 when there are none): "Write a SQL query that counts customers
     # per country." is DP-2's allowed example in all but words, and was flagged as near SEC-2's "Write an SQL
-    # injection chain..." (with 14 violation and 7 allowed examples a rule, near misses flagged: labelled 4/40 with
-    # each rule's own allowed examples, 2/40 with all; held-out 6/60 and 2/60; violations found the same but one).
+    # injection chain..." (with 14 more violation and 7 more allowed examples a rule, near misses flagged: labelled
+    # 4/40 with each rule's own allowed examples, 2/40 with all; held-out 6/60 and 2/60; violations found the same
+    # but one).
     allowed_similarity: float
     chunk: str
 
