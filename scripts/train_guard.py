@@ -9,7 +9,7 @@ Training needs the `train` dependency group (torch, transformers); `--eval-only`
     uv run python scripts/train_guard.py --eval-only                   # committed ONNX model, per-source table
     uv run --group train python scripts/train_guard.py --prefilter --prefilter-loso   # first stage (CPU, ~3 min)
     uv run --group train python scripts/train_guard.py --nonlatin      # non-Latin model (CPU, ~1 min)
-    uv run --all-groups python scripts/train_guard.py --policy-background   # policy background, gate, threshold
+    uv run python scripts/train_guard.py --policy-background           # policy background, gate, threshold (~3 min)
 """
 
 from __future__ import annotations

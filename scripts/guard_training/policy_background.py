@@ -7,13 +7,14 @@ The background is ordinary text of two kinds, split into sentences as the detect
   the split does not depend on the file's order: one third is embedded, one calibrates the threshold, one is kept
   for evaluation (``scripts/eval_guard.py``). A background row is its own nearest neighbour, so texts drawn from it
   would score low and a threshold set on them would sit too low.
-- 2,500 sentences of the installed Python packages' own descriptions (their READMEs and changelogs, in each
-  distribution's METADATA; drawn with a fixed seed): technical text. Requests alone made every changelog line and
-  build note sit far from "ordinary", so the hub correction did not apply to them: with the rules' examples of
-  configs and hostnames, 38 of 300 1,000-character excerpts of Debian's package docs (``/usr/share/doc``) were
-  flagged and 26 of 100 at 10,000 characters; with these sentences 3 and 4. Only their int8 vectors are stored,
-  not the text. The distributions are those of the environment that runs this (``uv sync --all-groups``); the
-  background records a hash of their names and versions.
+- 2,500 sentences of the project's runtime dependencies' own descriptions (their READMEs and changelogs, in each
+  installed distribution's METADATA; drawn with a fixed seed): technical text. Requests alone made every changelog
+  line and build note sit far from "ordinary", so the hub correction did not apply to them: with the rules'
+  examples of configs and hostnames, 38 of 300 1,000-character excerpts of Debian's package docs
+  (``/usr/share/doc``) were flagged and 26 of 100 at 10,000 characters; with these sentences 2 and 5. Only
+  their int8 vectors are stored, not the text. The distributions are the runtime dependency tree pinned by
+  ``uv.lock``, so any environment synced from it draws the same sentences (no torch needed); the background
+  records a hash of their names and versions.
 
 Threshold rule: the lowest margin at which at most 2% of benign prompts of the calibration third are flagged,
 at 1,000 characters (1,000 prompts) and at 10,000 (400), whichever is higher; the detector as the guard builds it
@@ -83,16 +84,38 @@ def policy_scores(detector: PolicyDetector, texts: list[str]) -> np.ndarray:
     return np.array([detector.detect(item).scores["policy"] for item in items])
 
 
+def runtime_distributions(root: str = "llm-security-gateway") -> list[importlib.metadata.Distribution]:
+    """The installed distributions of the project's runtime dependency tree (extras followed, markers evaluated):
+    the same in every environment synced from ``uv.lock``, with or without the train group."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    found: dict[str, importlib.metadata.Distribution] = {}
+    seen, todo = set(), [(root, "")]
+    while todo:
+        name, extra = todo.pop()
+        if (canonicalize_name(name), extra) in seen:
+            continue
+        seen.add((canonicalize_name(name), extra))
+        dist = importlib.metadata.distribution(name)
+        found[canonicalize_name(name)] = dist
+        for line in dist.requires or []:
+            req = Requirement(line)
+            if req.marker is None or req.marker.evaluate({"extra": extra}):
+                todo += [(req.name, e) for e in ("", *sorted(req.extras))]
+    found.pop(canonicalize_name(root))
+    return [found[k] for k in sorted(found)]
+
+
 def package_sentences(n: int = PACKAGE_SENTENCES, seed: int = 0) -> tuple[list[str], list[str]]:
-    """``n`` sentences (15 characters or more) of the installed distributions' descriptions, and the distributions
-    read ("name==version", sorted)."""
-    dists = sorted({(d.metadata["Name"] or "", d.version): d for d in importlib.metadata.distributions()}.items())
+    """``n`` sentences (15 characters or more) of the descriptions of the project's runtime dependencies, and the
+    distributions read ("name==version", sorted)."""
     units, read = [], []
-    for (name, version), dist in dists:
+    for dist in runtime_distributions():
         body = email.message_from_string(dist.read_text("METADATA") or "").get_payload()
         if not isinstance(body, str) or len(body) < 200:
             continue
-        read.append(f"{name}=={version}")
+        read.append(f"{dist.metadata['Name']}=={dist.version}")
         units += [body[s:e].strip() for s, e in sentences(body) if len(body[s:e].strip()) >= 15]
     random.Random(seed).shuffle(units)
     return units[:n], read
@@ -145,7 +168,7 @@ def build(models_dir: Path, cases: Path) -> float:
     meta = {"embedder_version": embedder.version, "k": K, "rows": len(vectors),
             "source": f"{len(requests)} sentences of {DEV_FILE.name}'s benign rows, one third by text hash "
                       f"(policy_background.benign_thirds); {len(technical)} of the descriptions of {len(packages)} "
-                      "installed Python distributions (policy_background.package_sentences)",
+                      "runtime dependencies' distributions (policy_background.package_sentences)",
             "packages": hashlib.sha256("\n".join(packages).encode()).hexdigest()}
     np.savez_compressed(embedder_dir / BACKGROUND_FILE, vectors=np.round(vectors * 127).astype(np.int8),
                         scale=np.float32(1 / 127), meta=np.array(json.dumps(meta)))

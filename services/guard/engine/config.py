@@ -16,7 +16,7 @@ DetectorName = Literal["pii", "injection", "policy"]
 # Set by scripts/guard_training/policy_background.py: the lowest margin that flags at most 2% of benign 1,000- and
 # 10,000-character prompts made of held-apart dev texts (MODEL_CARD.md, "Policy matching"). The cosine threshold is
 # the whole-window matcher's (before 2026-11-27), for sentences without the background it flags far more.
-POLICY_MARGIN_THRESHOLD = 0.0478
+POLICY_MARGIN_THRESHOLD = 0.048
 POLICY_COSINE_THRESHOLD = 0.76
 
 
