@@ -101,11 +101,31 @@ def _warn_if_uncalibrated(first: Prefilter, documents: list[PolicyDocument], thr
                     "GW_GUARD_PREFILTER=false")
 
 
-def _chunk_hubs(embedder: Embeds, background: Background | None, documents: list[PolicyDocument]) -> dict[str, float]:
+class _EmbedOnce:
+    """An embedder that keeps what it embedded, for one round of indexing (one text, one vector: the embedder reads
+    one text at a time, so a vector does not depend on what else was embedded with it)."""
+
+    def __init__(self, embedder: Embeds) -> None:
+        self.embedder = embedder
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if new:
+            self.vectors.update(zip(new, self.embedder.embed(new), strict=True))
+        return np.stack([self.vectors[t] for t in texts]) if texts else self.embedder.embed(texts)
+
+
+def _sync(index: PolicyIndex, embedder: Embeds, background: Background | None,
+          documents: list[PolicyDocument]) -> dict[str, float]:
+    """Make ``index`` hold ``documents``; hub() of each violating chunk (the rule side of the margin). Each chunk is
+    embedded once for both: the hubs embedded again what the index had just embedded (0.9 of a 2.5 s start)."""
+    once = _EmbedOnce(embedder)
+    index.sync(documents, once)
     if background is None:
         return {}
     chunks = violating_chunks(documents)
-    return dict(zip(chunks, background.hub(embedder.embed(chunks)).tolist(), strict=True)) if chunks else {}
+    return dict(zip(chunks, background.hub(once.embed(chunks)).tolist(), strict=True)) if chunks else {}
 
 
 class PolicyDetector:
@@ -119,11 +139,11 @@ class PolicyDetector:
                  judge_margin: float = 0.0, gate: tuple[Embeds, np.ndarray, float] | None = None,
                  max_windows: int = 0, policies_dir: Path | None = None, first_stage: Prefilter | None = None,
                  judge_budget_s: float = 1.0, cache_texts: int = 0, background: Background | None = None,
-                 documents: list[PolicyDocument] | None = None) -> None:
+                 chunk_hubs: dict[str, float] | None = None) -> None:
         self.embedder = embedder
         self.background = background
         # hub() of each violating chunk (the rule side of the margin), swapped whole when the policies are re-read
-        self._chunk_hub = _chunk_hubs(embedder, background, documents or [])
+        self._chunk_hub = chunk_hubs or {}
         self._vectors: Memo[np.ndarray] = Memo(cache_texts)  # a sentence's embedding, per scope
         self._cache_texts = cache_texts
         self.index = index
@@ -158,7 +178,7 @@ class PolicyDetector:
         else:
             index = NumpyPolicyIndex()
         documents = load_policies(config.policies_dir)
-        index.sync(documents, embedder)
+        chunk_hubs = _sync(index, embedder, background, documents)
         gate, first = None, None
         if config.prefilter:
             first = Prefilter.load(config.prefilter_model_path)
@@ -174,7 +194,7 @@ class PolicyDetector:
             judge = PolicyJudge(config.judge_model, min(config.judge_timeout_s, config.detector_timeout_s * 0.4))
         return cls(embedder, index, config.policy_match_threshold, judge, config.judge_margin, gate,
                    config.policy_model_windows, config.policies_dir, first, config.detector_timeout_s / 2,
-                   config.cache_texts, background, documents)
+                   config.cache_texts, background, chunk_hubs)
 
     def check_policies(self) -> threading.Thread | None:
         """Start re-reading the policies if their files changed (at most every ``RELOAD_CHECK_S``); the thread."""
@@ -191,8 +211,7 @@ class PolicyDetector:
     def _reload(self, signature: tuple) -> None:
         try:
             documents = load_policies(self.policies_dir)  # type: ignore[arg-type]
-            self.index.sync(documents, self.embedder)
-            self._chunk_hub = _chunk_hubs(self.embedder, self.background, documents)
+            self._chunk_hub = _sync(self.index, self.embedder, self.background, documents)
             if self.gate is not None and self._first_stage is not None:
                 _warn_if_uncalibrated(self._first_stage, documents, self.threshold)
                 static, _, gate, _ = self.gate
