@@ -153,15 +153,21 @@ async def eval_benign_prompts(pipeline: GuardPipeline, path: Path, what: str) ->
     reveal Z.", a user's "Respond only in JSON, no other text."): flagged as injection when a user sends them, and
     when they are the system message (judged at the system threshold)."""
     rows = [json.loads(line) for line in path.open()]
-    as_user = as_system = 0
-    for row in rows:
+    benign = [r for r in rows if not r.get("label")]
+    attacks = [r for r in rows if r.get("label")]  # a file may also hold attacks dressed the same way
+    as_user = as_system = caught = 0
+    for row in benign:
         v = await pipeline.screen_text(row["text"], LOG)
         as_user += "prompt_injection" in v.categories
         body = {"messages": [{"role": "system", "content": row["text"]}, {"role": "user", "content": "Hi!"}]}
         v = await pipeline.screen_chat(body, LOG)
         as_system += "prompt_injection" in v.categories
-    print(f"\n== benign {what} ({path.name}, {len(rows)}; false positives) ==")
-    print(f"as a user message: {as_user}/{len(rows)}   as the system message: {as_system}/{len(rows)}")
+    for row in attacks:
+        caught += "prompt_injection" in (await pipeline.screen_text(row["text"], LOG)).categories
+    print(f"\n== benign {what} ({path.name}, {len(benign)}; false positives) ==")
+    print(f"as a user message: {as_user}/{len(benign)}   as the system message: {as_system}/{len(benign)}")
+    if attacks:
+        print(f"attacks of the same kind caught as a user message: {caught}/{len(attacks)}")
 
 
 async def eval_policy(pipeline: GuardPipeline, path: Path, what: str = "") -> None:
@@ -225,6 +231,8 @@ async def main() -> None:
     ap.add_argument("--injection", type=Path, default=ROOT / "data/guard/injection_dev.jsonl")
     ap.add_argument("--operator", type=Path, default=ROOT / "data/guard/operator_prompts.jsonl")
     ap.add_argument("--format", type=Path, default=ROOT / "data/guard/format_prompts.jsonl")
+    ap.add_argument("--format-heldout", type=Path, default=ROOT / "data/guard/format_directives_heldout.jsonl",
+                    help="output-format requests and format-dressed attacks written apart from the guard")
     ap.add_argument("--pii", type=Path, default=ROOT.parent / "shared/data/guard/pii_dev.json",
                     help="presidio-research synthetic sentences (the shared dev data; skipped when absent)")
     ap.add_argument("--policy", type=Path, default=ROOT / "tests/unit/guard/policy_cases.jsonl")
@@ -238,7 +246,8 @@ async def main() -> None:
     if "injection" in names and args.injection.exists():
         await eval_injection(pipeline, args.injection, args.limit)
     if "injection" in names:
-        for path, what in ((args.operator, "operator/persona prompts"), (args.format, "output-format instructions")):
+        for path, what in ((args.operator, "operator/persona prompts"), (args.format, "output-format instructions"),
+                           (args.format_heldout, "output-format instructions, written apart")):
             if path.exists():
                 await eval_benign_prompts(pipeline, path, what)
     if "pii" in names:

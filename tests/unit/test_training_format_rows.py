@@ -13,7 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 from guard_training.synthetic import generate
 
-HELD_OUT = Path(__file__).resolve().parents[2] / "data" / "guard" / "format_prompts.jsonl"
+DATA = Path(__file__).resolve().parents[2] / "data" / "guard"
+HELD_OUT = (DATA / "format_prompts.jsonl", DATA / "format_directives_heldout.jsonl")
 
 
 def _passages(text: str, words: int = 6) -> set[str]:
@@ -34,7 +35,7 @@ def test_format_rows_come_after_the_shipped_rows_and_leave_them_as_they_were() -
 
 
 def test_no_format_row_shares_a_passage_with_the_held_out_prompts() -> None:
-    held_out = set().union(*(_passages(json.loads(line)["text"]) for line in HELD_OUT.open()))
+    held_out = set().union(*(_passages(json.loads(line)["text"]) for path in HELD_OUT for line in path.open()))
     rows = generate(format_requests=1000)[len(generate()) :]
     shared = {p for r in rows for p in _passages(r["text"]) & held_out}
     assert not shared, sorted(shared)[:5]
