@@ -1,7 +1,9 @@
 """Second look at obfuscated text: base64, hex and rot13 decoded into extra views for the detectors.
 
 A decoded view is accepted only when it reads as text (mostly printable, valid UTF-8), so random tokens, hashes,
-UUIDs and keys do not turn into noise. Every finding in a decoded view maps to the whole encoded span.
+UUIDs and keys do not turn into noise. A finding in a base64 or hex view maps to the whole encoded span; rot13 keeps
+every letter in its place, so a finding in a rot13 view maps to its own characters (redacting an e-mail address in
+a rot13 note used to replace the whole message).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import binascii
 import bisect
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.guard.engine.normalize import NormalizedText, normalize
 
@@ -30,6 +32,7 @@ _SEPARATORS = re.compile(r"[\s,:;\-]|\\x|0[xX]")
 _TRAILING = " \t\r\n,:;-"  # separators a hex match may end with
 # rot13 is judged per stretch too, so that ordinary English around it does not hide it.
 _STRETCH = re.compile(r"[^.!?:;\n]+")
+_MARKS = frozenset(".!?:;")
 # Words are whole runs of letters, accented ones included. With [a-z]+, Polish, Turkish or Vietnamese came apart
 # into short fragments ("viết" -> "vi", "t"), whose rot13 is often a common word ("n" -> "a", "na" -> "an", "gb"
 # -> "to"): half of 1,000-character mixes of such requests got a rot13 "decoding", gibberish that the classifier
@@ -56,9 +59,29 @@ class DecodedView:
     start: int
     end: int
     text: NormalizedText
+    # rot13 only: (start in the decoded string, start in the screened text, length) of each decoded stretch, and the
+    # screened text, whose own map leads back to the original.
+    pieces: tuple[tuple[int, int, int], ...] = ()
+    source: NormalizedText | None = field(default=None, compare=False, repr=False)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
-        return self.start, self.end
+        """The original span of ``text[start:end]``: the whole encoded span, or for rot13 the span itself."""
+        if not self.pieces or self.source is None:
+            return self.start, self.end
+        first, last = self.text.to_original(start, end)  # in the decoded string
+        s, e = self._place(first, after=True), self._place(last - 1, after=False) + 1
+        return self.source.to_original(s, e) if s < e else (self.start, self.end)
+
+    def _place(self, at: int, after: bool) -> int:
+        """Where decoded character ``at`` is in the screened text; on the space joining two stretches, the first
+        character after it (``after``) or the last before it."""
+        k = max(bisect.bisect_right([p[0] for p in self.pieces], at) - 1, 0)
+        dec, src, n = self.pieces[k]
+        if at < dec + n:
+            return src + max(at - dec, 0)
+        if after and k + 1 < len(self.pieces):
+            return self.pieces[k + 1][1]
+        return src + n - 1
 
 
 _NUMBER_PUNCTUATION = frozenset(" -./:,+()#")
@@ -108,16 +131,17 @@ def _common_positions(text: str) -> list[int]:
     return [m.start() for m in _COMMON_WORD.finditer(text.lower())]
 
 
-def _rot13(text: str) -> tuple[str, int, int] | None:
-    """(decoding, start, end) of the rot13 in ``text``: all of it, or the stretches between sentence marks whose
-    decoding has at least three common words and twice as many as they have as written."""
-    rot = codecs.decode(text, "rot13")
+def _rot13(text: str) -> tuple[str, tuple[tuple[int, int, int], ...]] | None:
+    """(decoding, pieces) of the rot13 in ``text``: all of it, or the stretches between sentence marks whose
+    decoding has at least three common words and twice as many as they have as written, joined by spaces; pieces
+    are (start in the decoding, start in ``text``, length) of each stretch."""
+    rot = codecs.decode(text, "rot13")  # one character for one: positions stay
     hits = _common_positions(rot)
     if len(hits) < 3:  # too few anywhere, so in every stretch
         return None
     plain = _common_positions(text)
     if len(hits) > 2 * len(plain):
-        return rot, 0, len(text)
+        return rot, ((0, 0, len(text)),)
 
     def count(positions: list[int], m: re.Match) -> int:
         return bisect.bisect_left(positions, m.end()) - bisect.bisect_left(positions, m.start())
@@ -125,7 +149,30 @@ def _rot13(text: str) -> tuple[str, int, int] | None:
     stretches = [m for m in _STRETCH.finditer(text) if (n := count(hits, m)) >= 3 and n > 2 * count(plain, m)]
     if not stretches:
         return None
-    return " ".join(rot[m.start() : m.end()] for m in stretches), stretches[0].start(), stretches[-1].end()
+    spans: list[list[int]] = []
+    for m in stretches:
+        start, end = _whole_words(text, m.start(), m.end())
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    pieces, at = [], 0
+    for start, end in spans:
+        pieces.append((at, start, end - start))
+        at += end - start + 1
+    return " ".join(rot[start:end] for start, end in spans), tuple(pieces)
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """A stretch widened over the words it was cut from by a mark with no space: "qnan.sbk@rknzcyr.pbz naq ..." is
+    cut at its dots into stretches, and an e-mail address in rot13 would lose its name or its domain."""
+    if 0 < start < len(text) and not text[start].isspace() and text[start - 1] in _MARKS:
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+    if end < len(text) - 1 and text[end] in _MARKS and not text[end + 1].isspace() and not text[end - 1].isspace():
+        while end < len(text) and not text[end].isspace():
+            end += 1
+    return start, end
 
 
 def decoded_views(norm: NormalizedText, limit: int = 4) -> list[DecodedView]:
@@ -136,7 +183,7 @@ def decoded_views(norm: NormalizedText, limit: int = 4) -> list[DecodedView]:
     """
     if limit <= 0:
         return []
-    found: list[tuple[str, int, int, str]] = []  # (encoding, start, end in norm.text, decoded)
+    found: list[tuple[str, int, int, str, tuple]] = []  # (encoding, start, end in norm.text, decoded, rot13 pieces)
     text = norm.text
     for pattern, decode, name in ((_BASE64, _b64, "base64"), (_HEX, _hex, "hex")):
         for m in pattern.finditer(text):
@@ -148,17 +195,19 @@ def decoded_views(norm: NormalizedText, limit: int = 4) -> list[DecodedView]:
                 raw = decode(span)
                 decoded = _readable(raw) if raw else None
             if decoded:
-                found.append((name, m.start(), m.start() + len(span), decoded))
+                found.append((name, m.start(), m.start() + len(span), decoded, ()))
     if len(text) >= 12 and (rot := _rot13(text)) is not None:
-        found.append(("rot13", rot[1], rot[2], rot[0]))
+        decoded, pieces = rot
+        found.append(("rot13", pieces[0][1], pieces[-1][1] + pieces[-1][2], decoded, pieces))
     views: list[DecodedView] = []
-    for i, (name, start, end, decoded) in enumerate(found):
+    for i, (name, start, end, decoded, pieces) in enumerate(found):
         if i == limit - 1 and len(found) > limit:
             rest = found[i:]
             name = "+".join(dict.fromkeys(r[0] for r in rest))
             start, end = min(r[1] for r in rest), max(r[2] for r in rest)
             decoded = "\n".join(r[3] for r in rest)
-        views.append(DecodedView(name, *norm.to_original(start, end), normalize(decoded)))
+            pieces = ()  # several encodings in one view: its findings map to the span of all
+        views.append(DecodedView(name, *norm.to_original(start, end), normalize(decoded), pieces, norm))
         if len(views) == limit:
             break
     return views

@@ -46,7 +46,7 @@ class ScreenItem:
         return (self.norm, *self.views)
 
     def finding_span(self, view: NormalizedText | DecodedView, start: int, end: int) -> tuple[int, int]:
-        s, e = view.to_original(start, end) if isinstance(view, NormalizedText) else (view.start, view.end)
+        s, e = view.to_original(start, end)
         return s + self.offset, e + self.offset
 
     def locate(self, start: int, end: int) -> tuple[int, int, str | None]:

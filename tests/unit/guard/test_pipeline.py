@@ -214,6 +214,21 @@ async def test_pii_in_a_message_name_is_redacted_there(pipeline) -> None:
     assert [f.path for f in v.assessment.findings] == ["/messages/0/name"]
 
 
+@pytest.mark.parametrize("before, after", [
+    ("Please decode this rot13 note: ", ""),  # the whole message is read as rot13
+    ("Hi there, I like puzzles and it is fun. ", ". Thanks a lot and see you soon!"),  # one stretch of it
+])
+async def test_an_address_in_rot13_is_redacted_alone(pipeline, before: str, after: str) -> None:
+    import codecs
+
+    encoded = codecs.encode("my email is dana.fox@example.com and the weather is fine today", "rot13")
+    text = before + encoded + after
+    v = await pipeline.screen_chat(chat({"role": "user", "content": text}), REDACT)
+    # rot13 keeps each letter in its place: the encoded address is replaced, not the whole message
+    address = codecs.encode("dana.fox@example.com", "rot13")
+    assert v.forward and v.body["messages"][0]["content"] == text.replace(address, "<EMAIL_ADDRESS>")
+
+
 async def test_an_encoded_secret_in_a_later_string_of_a_tool_definition_is_redacted_there(pipeline) -> None:
     import base64
 
