@@ -5,7 +5,7 @@ training data uses (the table is frozen). ``pack`` keeps those rows as int8 with
 as fp16 (~20 MB, into an ignored folder); ``rebuild`` writes a loadable model folder from it (rows the data never
 uses are zero: fine for training, never for export, which takes the real base weights).
 
-    .venv/bin/uv run --group train python scripts/pack_guard_base.py pack .guard_pack
+    .venv/bin/uv run --group train python scripts/pack_guard_base.py pack .guard_pack [LAYERS, default 4]
     python3 scripts/pack_guard_base.py rebuild .guard_pack .guard_base      # on the GPU machine (torch there)
 """
 
@@ -76,8 +76,8 @@ def rebuild(src: Path, dst: Path) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "pack":
-        pack(Path(sys.argv[2]))
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "pack":  # pack DIR [LAYERS]: train_guard.py --layers needs as many
+        pack(Path(sys.argv[2]), *(int(n) for n in sys.argv[3:]))
     elif len(sys.argv) == 4 and sys.argv[1] == "rebuild":
         rebuild(Path(sys.argv[2]), Path(sys.argv[3]))
     else:
