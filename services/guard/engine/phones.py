@@ -91,7 +91,8 @@ class ShortCandidateMatcher(phonenumbers.PhoneNumberMatcher):
 
 
 def _digitish(candidate: str) -> int:
-    return sum(1 for c in candidate if c.isdigit() or c.isalpha())
+    # A candidate holds digits, punctuation and letters only (isalnum is isdigit or isalpha on those), counted in C.
+    return sum(map(str.isalnum, candidate))
 
 
 def _shortest_for(candidate: str, own_region: int) -> int:
@@ -105,7 +106,11 @@ def _international(candidate: str) -> bool:
 
 
 def _first_digit(candidate: str) -> int:
-    return int(next((c for c in candidate if c.isdecimal()), "0"))
+    digit = _DECIMAL_DIGIT.search(candidate)  # \d is isdecimal
+    return int(digit.group()) if digit else 0
+
+
+_DECIMAL_DIGIT = re.compile(r"\d")
 
 
 def digit_windows(text: str) -> list[tuple[int, int]]:
