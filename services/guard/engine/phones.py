@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import phonenumbers
 from phonenumbers import PhoneMetadata
+from phonenumbers import phonenumbermatcher as _upstream
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
@@ -64,14 +65,90 @@ _SHORTEST_ANYWHERE = _shortest_valid()
 TRUNK_PREFIX_REGIONS = frozenset({"DE", "FR", "GB", "IL"})
 
 
+class Candidates:
+    """What the matcher finds in one text whatever its region: the candidates (where the search from an index
+    lands), the date and time-stamp ones it skips, each candidate's inner groups, and how many digits and letters
+    a string has. Worked out by the first region's matcher and read by the others: the stock matcher redid it all
+    once per region, about half of its time on a number-dense text (a CSV export)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.found: dict[int, tuple[int, str] | None] = {}
+        self.skipped: dict[tuple[str, int], bool] = {}
+        self.inner: dict[tuple[str, int], list[list[tuple[str, int]]]] = {}
+        self.digitish: dict[str, int] = {}
+        self.digits: dict[str, str | None] = {}
+
+    def next_from(self, index: int) -> tuple[int, str] | None:
+        if index not in self.found:
+            m = _upstream._PATTERN.search(self.text, index)
+            self.found[index] = None if m is None else (
+                m.start(), _trim(_upstream._SECOND_NUMBER_START_PATTERN, self.text[m.start():m.end()]))
+        return self.found[index]
+
+    def skip(self, candidate: str, offset: int) -> bool:
+        """A publication page reference, a date or a time stamp (the stock matcher's first checks)."""
+        key = (candidate, offset)
+        if key not in self.skipped:
+            self.skipped[key] = bool(_upstream._SLASH_SEPARATED_DATES.search(candidate)) or bool(
+                _upstream._TIME_STAMPS.search(candidate)
+                and _upstream._TIME_STAMPS_SUFFIX.match(self.text[offset + len(candidate):]))
+        return self.skipped[key]
+
+    def inner_groups(self, candidate: str, offset: int) -> list[list[tuple[str, int]]]:
+        """The groups the stock matcher tries inside a candidate, in its order: one step per turn of its loop, a
+        step being one or two (group, offset) tries with no check of the tries left between them."""
+        key = (candidate, offset)
+        if key not in self.inner:
+            steps = []
+            for pattern in _upstream._INNER_MATCHES:
+                group = pattern.search(candidate)
+                first = True
+                while group:
+                    step = []
+                    if first:
+                        step.append((_trim(_upstream._UNWANTED_END_CHAR_PATTERN, candidate[:group.start()]), offset))
+                        first = False
+                    step.append((_trim(_upstream._UNWANTED_END_CHAR_PATTERN, group.group(1)), offset + group.start(1)))
+                    steps.append(step)
+                    group = pattern.search(candidate, group.start() + 1)
+            self.inner[key] = steps
+        return self.inner[key]
+
+    def plain_digits(self, candidate: str) -> str | None:
+        """The candidate's digits, if it is digits and plain punctuation only (no letter, extension or "+")."""
+        if candidate not in self.digits:
+            plain = all(c.isdecimal() or c in _PLAIN for c in candidate)
+            self.digits[candidate] = "".join(str(int(c)) for c in candidate if c.isdecimal()) if plain else None
+        return self.digits[candidate]
+
+    def count(self, candidate: str) -> int:
+        if candidate not in self.digitish:
+            self.digitish[candidate] = _digitish(candidate)
+        return self.digitish[candidate]
+
+
+_PLAIN = frozenset(" -./()")
+
+
+def _trim(pattern: re.Pattern, candidate: str) -> str:
+    found = pattern.search(candidate)
+    return candidate[:found.start()] if found else candidate
+
+
 class ShortCandidateMatcher(phonenumbers.PhoneNumberMatcher):
     """The stock matcher, minus the parse of candidates too short to be valid (same matches, same order) and, with
     ``trunk_prefix``, of candidates that start with neither "+" nor 0 (see ``TRUNK_PREFIX_REGIONS``).
 
     Without a plus sign, and with a first digit other than 0 (every default region's international dialling prefix
-    starts with 0), a candidate can only parse into the matcher region's calling code."""
+    starts with 0), a candidate can only parse into the matcher region's calling code.
 
-    def __init__(self, text: str, region: str, leniency: int, trunk_prefix: bool = False) -> None:
+    With ``candidates``, the region-free part of the search is shared with the other regions' matchers of the same
+    text (``Candidates``); ``_find``, ``_extract_match`` and ``_extract_inner_match`` then do what the stock ones do
+    (phonenumbers is pinned; ``test_windowed_phone_recognizer_matches_presidios`` compares the two)."""
+
+    def __init__(self, text: str, region: str, leniency: int, trunk_prefix: bool = False,
+                 candidates: Candidates | None = None) -> None:
         # 4,096 candidates, or one per 8 characters of a longer window (a list of phone numbers needs one per ~15),
         # at most phonenumbers' own 65,535: "1/1/1/..." has one per 2, and 100,000 characters of it took ~11 s
         # (8 regions x ~50,000 parses). Below 4,096 a CSV export's numbers used up the tries before its phones.
@@ -79,26 +156,70 @@ class ShortCandidateMatcher(phonenumbers.PhoneNumberMatcher):
         metadata = PhoneMetadata.metadata_for_region(region)
         own_code_only = metadata is not None and (metadata.international_prefix or "0").startswith("0")
         self._shortest = _shortest_valid(region) if own_code_only else _SHORTEST_ANYWHERE
+        idd = metadata.international_prefix if own_code_only else None
+        self._idd = re.compile(idd) if idd else None
         self._trunk_prefix = trunk_prefix
+        self._candidates = candidates or Candidates(self.text)
+
+    def _find(self, index: int):
+        found = self._candidates.next_from(index)
+        while self._max_tries > 0 and found is not None:
+            start, candidate = found
+            if len(candidate) >= self._min_candidate_length:
+                match = self._extract_match(candidate, start)
+                if match is not None:
+                    return match
+                self._max_tries -= 1
+            found = self._candidates.next_from(start + len(candidate))
+        return None
+
+    def _extract_match(self, candidate: str, offset: int):
+        if self._candidates.skip(candidate, offset):
+            return None
+        match = self._parse_and_verify(candidate, offset)
+        return match if match is not None else self._extract_inner_match(candidate, offset)
+
+    def _extract_inner_match(self, candidate: str, offset: int):
+        for step in self._candidates.inner_groups(candidate, offset):
+            if self._max_tries <= 0:
+                return None
+            for group, at in step:
+                match = self._parse_and_verify(group, at)
+                if match is not None:
+                    return match
+                self._max_tries -= 1
+        return None
 
     def _parse_and_verify(self, candidate: str, offset: int):
         deadline.check()  # ~30 us a parse, 8 regions: 1,000,000 characters of phone-like numbers are ~40 s
-        if _digitish(candidate) < _shortest_for(candidate, self._shortest):
+        if self._candidates.count(candidate) < self._shortest_for(candidate):
             return None
         if self._trunk_prefix and not _international(candidate) and _first_digit(candidate) != 0:
             return None
         return super()._parse_and_verify(candidate, offset)
 
+    def _shortest_for(self, candidate: str) -> int:
+        """The fewest digits (and letters) with which the candidate can parse into a valid number here."""
+        if _international(candidate):
+            return _SHORTEST_ANYWHERE
+        if _first_digit(candidate) != 0:
+            return self._shortest
+        # A leading 0: the region's international prefix, or its trunk prefix. The parser takes the first only when
+        # a digit other than 0 follows it (a calling code), and then a national number of some country must follow
+        # the calling code; else the number is national here, and stripping the trunk 0 only shortens it. A
+        # decimal such as "0.020" is then too short for every region ("0020": "00", then "20" and nothing).
+        digits = self._candidates.plain_digits(candidate)
+        if digits is None or self._idd is None:
+            return _SHORTEST_ANYWHERE
+        idd = self._idd.match(digits)
+        if idd and digits[idd.end():idd.end() + 1] not in ("", "0"):
+            return idd.end() + 1 + _SHORTEST_ANYWHERE
+        return self._shortest
+
 
 def _digitish(candidate: str) -> int:
     # A candidate holds digits, punctuation and letters only (isalnum is isdigit or isalpha on those), counted in C.
     return sum(map(str.isalnum, candidate))
-
-
-def _shortest_for(candidate: str, own_region: int) -> int:
-    if _international(candidate) or _first_digit(candidate) == 0:
-        return _SHORTEST_ANYWHERE
-    return own_region
 
 
 def _international(candidate: str) -> bool:
@@ -208,9 +329,10 @@ class _Span(NamedTuple):
 
 def phone_spans(window: str, regions: tuple[str, ...], leniency: int,
                 trunk_prefix_regions: frozenset[str] = TRUNK_PREFIX_REGIONS) -> tuple[tuple[int, int, str], ...]:
+    candidates = Candidates(window)
     return tuple(
         (m.start, m.end, region) for region in regions
-        for m in ShortCandidateMatcher(window, region, leniency, region in trunk_prefix_regions)
+        for m in ShortCandidateMatcher(window, region, leniency, region in trunk_prefix_regions, candidates)
     )
 
 
