@@ -131,6 +131,21 @@ class Candidates:
 _PLAIN = frozenset(" -./()")
 
 
+@functools.cache
+def _national_lengths(region: str) -> tuple[str, tuple[str, ...], frozenset[int]] | None:
+    """(calling code, trunk prefixes, the lengths a national number may have) where the region's trunk prefixes are
+    plain digits that the parser strips, not a pattern that rewrites the number (Brazil's carrier codes): else
+    None, and no length is ruled out."""
+    metadata = PhoneMetadata.metadata_for_region(region)
+    pattern = metadata.national_prefix_for_parsing or ""
+    if metadata.national_prefix_transform_rule or not re.fullmatch(r"(?:\d+(?:\|\d+)*)?", pattern):
+        return None
+    code = metadata.country_code
+    lengths = frozenset(n for r in phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code]
+                        for n in PhoneMetadata.metadata_for_region(r).general_desc.possible_length)
+    return str(code), tuple(pattern.split("|")) if pattern else (), lengths
+
+
 def _trim(pattern: re.Pattern, candidate: str) -> str:
     found = pattern.search(candidate)
     return candidate[:found.start()] if found else candidate
@@ -158,6 +173,7 @@ class ShortCandidateMatcher(phonenumbers.PhoneNumberMatcher):
         self._shortest = _shortest_valid(region) if own_code_only else _SHORTEST_ANYWHERE
         idd = metadata.international_prefix if own_code_only else None
         self._idd = re.compile(idd) if idd else None
+        self._national = _national_lengths(region) if own_code_only else None
         self._trunk_prefix = trunk_prefix
         self._candidates = candidates or Candidates(self.text)
 
@@ -192,7 +208,7 @@ class ShortCandidateMatcher(phonenumbers.PhoneNumberMatcher):
 
     def _parse_and_verify(self, candidate: str, offset: int):
         deadline.check()  # ~30 us a parse, 8 regions: 1,000,000 characters of phone-like numbers are ~40 s
-        if self._candidates.count(candidate) < self._shortest_for(candidate):
+        if self._candidates.count(candidate) < self._shortest_for(candidate) or not self._length_possible(candidate):
             return None
         if self._trunk_prefix and not _international(candidate) and _first_digit(candidate) != 0:
             return None
@@ -215,6 +231,26 @@ class ShortCandidateMatcher(phonenumbers.PhoneNumberMatcher):
         if idd and digits[idd.end():idd.end() + 1] not in ("", "0"):
             return idd.end() + 1 + _SHORTEST_ANYWHERE
         return self._shortest
+
+    def _length_possible(self, candidate: str) -> bool:
+        """False where a number written without "+" or an international prefix can only be national here and no
+        length its calling code allows comes out of it: the parser strips the calling code written without "+"
+        ("1 415 ...") and the trunk prefix ("1", "0"), and nothing else. An ISO date "2026-05-04" is 8 digits, and
+        North American numbers are 10 (7 without an area code)."""
+        if self._national is None or _international(candidate):
+            return True
+        digits = self._candidates.plain_digits(candidate)
+        if digits is None:
+            return True
+        if digits[:1] == "0" and self._idd is not None:
+            idd = self._idd.match(digits)
+            if idd and digits[idd.end():idd.end() + 1] not in ("", "0"):
+                return True  # international: _shortest_for's bound
+        code, prefixes, lengths = self._national
+        cuts = {0, *(len(p) for p in prefixes if digits.startswith(p))}
+        if digits.startswith(code):
+            cuts |= {len(code), *(len(code) + len(p) for p in prefixes if digits.startswith(p, len(code)))}
+        return any(len(digits) - cut in lengths for cut in cuts)
 
 
 def _digitish(candidate: str) -> int:

@@ -112,7 +112,25 @@ def _phone_fuzz_texts(n: int = 150) -> list[str]:
     return texts
 
 
-@pytest.mark.parametrize("text", _phone_fuzz_texts())
+def _number_dense_tables(n: int = 6) -> list[str]:
+    # What the shared candidate search and the length checks skip most: ISO dates, decimals with a leading 0,
+    # 9- and 10-digit ids, next to phones written every way the regions write them.
+    rng = random.Random(5)
+    phones = ["+1 415-555-{:04d}", "(212) 555-{:04d}", "1 415 555 {:04d}", "020 7946 {:04d}", "+44 20 7946 {:04d}",
+              "030 123{:04d}", "0049 30 123{:04d}", "06 12 34 {:04d}", "+33 6 12 34 {:04d}", "98765 {:05d}",
+              "0{:04d} 123456", "(11) 91234-{:04d}", "050-123-{:04d}", "0011 44 20 7946 {:04d}", "1800 20{:04d}"]
+    tables = []
+    for _ in range(n):
+        rows = ["date,phone,amount,margin,ref"]
+        for _ in range(40):
+            rows.append(f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},"
+                        f"{rng.choice(phones).format(rng.randint(0, 9999))},{rng.uniform(1, 99999):.2f},"
+                        f"0.{rng.randint(0, 999):03d},{rng.randint(10**8, 10**10)}")
+        tables.append("\n".join(rows))
+    return tables
+
+
+@pytest.mark.parametrize("text", _phone_fuzz_texts() + _number_dense_tables())
 def test_windowed_phone_recognizer_matches_presidios(text: str) -> None:
     from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
