@@ -16,6 +16,9 @@ transformer. So each length (1,000 and 10,000 chars) is timed on three inputs:
   (the "log" profile, so every detector runs and nothing is blocked before the count), and, untimed, how many of
   the same attacks it flags on their own, so a drop shows what the filler hides.
 
+- number table: a CSV export (dates, amounts, decimals, ten-digit ids) cut to the length, distinct each time: the
+  text where every digit group is a phone-number candidate, in each of the phone recognizer's regions;
+
 - other scripts: distinct benign requests in Chinese, Japanese, Korean, Russian, Arabic, Hindi, Thai, Hebrew and
   Greek (the synthetic rows in data/guard), which the non-Latin model reads sentence by sentence; timed against
   ``GuardConfig(nonlatin=False)`` instead, for what that model costs or saves (with it, the classifier reads only
@@ -86,6 +89,15 @@ def prompts_at(chars: int) -> int:
 
 def paragraph(chars: int) -> str:
     return (PARAGRAPH * (chars // len(PARAGRAPH) + 1))[:chars]
+
+
+def number_table(rng: random.Random, chars: int) -> str:
+    lines = ["date,store,units,revenue,cost,margin,sku"]
+    while sum(len(line) + 1 for line in lines) <= chars:  # joined: one newline fewer than lines
+        lines.append(f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},{rng.randint(100, 999)},"
+                     f"{rng.randint(1, 5000)},{rng.uniform(10, 99999):.2f},{rng.uniform(10, 9999):.2f},"
+                     f"{rng.random():.3f},{rng.randint(10**9, 10**10)}")
+    return "\n".join(lines)[:chars]
 
 
 def attack_prompt(rng: random.Random, benign: list[str], attacks: list[str], chars: int) -> str:
@@ -228,6 +240,7 @@ async def main() -> None:
             "paragraph": [paragraph(chars)] * n,
             "benign mix": [benign_filler(rng, benign, chars) for _ in range(n)],
             "attack mix": [hide(rng, benign, a, chars) for a in hidden],
+            "number table": [number_table(rng, chars) for _ in range(n)],
         }
         assert all(len(t) == chars for texts in inputs.values() for t in texts)
         for name, prompts in inputs.items():
@@ -257,7 +270,7 @@ async def main() -> None:
     for chars in LENGTHS:
         print(f"\n== {chars:,} chars, one prompt per request (flagged: prompt_injection under the log profile) ==")
         print(head)
-        for name in ("paragraph", "benign mix", "attack mix"):
+        for name in ("paragraph", "benign mix", "attack mix", "number table"):
             on, off = results[name, chars]
             flags = name != "paragraph"
             print(f"{name}")
@@ -287,7 +300,7 @@ async def main() -> None:
     print("  as a guard worker runs it: the shipped pipeline alone, same prompts (the tables above interleave both")
     print("  pipelines per prompt for the ratio, which costs each some cache warmth)")
     print(f"  {'input':12}" + "".join(f"  {h:20}" for h in ("1,000 chars p50", "1,000 chars p95", "10,000 chars p95")))
-    for name in ("paragraph", "benign mix", "attack mix"):
+    for name in ("paragraph", "benign mix", "attack mix", "number table"):
         short, long = shipped[name, 1000], shipped[name, 10000]
         checks = (target_check(1000, "p50", short.p50), target_check(1000, "p95", short.p95),
                   target_check(10000, "p95", long.p95))
