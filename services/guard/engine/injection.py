@@ -92,6 +92,7 @@ class InjectionClassifier:
         self.nonlatin = nonlatin  # second opinion on sentences in non-Latin scripts (nonlatin.py)
         self.cls_id = tokenizer.token_to_id("[CLS]")
         self.sep_id = tokenizer.token_to_id("[SEP]")
+        self._letterless, self._digit = _token_kinds(tokenizer)
 
     @classmethod
     def load(cls, path: Path | None = None, *, threads: int = 1, window: int | None = None,
@@ -123,6 +124,10 @@ class InjectionClassifier:
             for piece in token_windows(enc.ids, self.window, self.stride):
                 owner.append(n)
                 pieces.append(piece)
+        # A window of numbers only (a CSV export's rows) holds no instruction: it scores 0, and neither the gate
+        # nor the model reads it, which left the model's windows to the rest of the text.
+        read = [i for i, piece in enumerate(pieces) if not self._numbers_only(piece)]
+        pieces, owner = [pieces[i] for i in read], [owner[i] for i in read]
         probs = np.empty(len(pieces), dtype=np.float32)
         run = list(range(len(pieces))) if self.gate is None else self._gated(pieces, owner, probs)
         for i in run:
@@ -132,7 +137,7 @@ class InjectionClassifier:
             (out,) = self.session.run(["probability"], feeds)
             probs[i] = out.reshape(-1)[0]
         best = np.zeros(len(texts), dtype=np.float64)  # on_scale(0, threshold) is the threshold, not float32's
-        np.maximum.at(best, np.asarray(owner), probs)
+        np.maximum.at(best, np.asarray(owner, dtype=np.int64), probs)
         if self.nonlatin is not None:
             for n, text in enumerate(texts):
                 margin = self.nonlatin.margin(text)
@@ -158,10 +163,28 @@ class InjectionClassifier:
                 probs[i] = on_scale(s - gate.alone, self.threshold)
         return run
 
+    def _numbers_only(self, piece: list[int]) -> bool:
+        """No token with a letter, and at least half of them with a digit: dates, amounts, ids. (Morse code, also
+        letterless, is read: a jailbreak in the dev data is written in it.)"""
+        ids = np.asarray(piece, dtype=np.int64)
+        return len(ids) > 0 and bool(self._letterless[ids].all()) and self._digit[ids].mean() >= 0.5
+
     @staticmethod
     def _gate_score(gate: InjectionGate, piece: list[int]) -> float:
         deadline.check()  # the gate read 1,000,000 characters of numbers in ~1.6 s
         return gate.score(np.asarray(piece, dtype=np.int64))
+
+
+def _token_kinds(tokenizer: Tokenizer) -> tuple[np.ndarray, np.ndarray]:
+    """Per token id: no letter in it (special tokens such as [UNK] count as letters), and a digit in it."""
+    vocab = tokenizer.get_vocab()
+    letterless = np.zeros(max(vocab.values()) + 1, dtype=bool)
+    digit = np.zeros_like(letterless)
+    for token, i in vocab.items():
+        special = token.startswith("[") and token.endswith("]")
+        letterless[i] = not special and not any(c.isalpha() for c in token.removeprefix("##"))
+        digit[i] = any(c.isdigit() for c in token)
+    return letterless, digit
 
 
 def on_scale(margin: float, threshold: float) -> float:
