@@ -132,18 +132,21 @@ _PLAIN = frozenset(" -./()")
 
 
 @functools.cache
-def _national_lengths(region: str) -> tuple[str, tuple[str, ...], frozenset[int]] | None:
-    """(calling code, trunk prefixes, the lengths a national number may have) where the region's trunk prefixes are
-    plain digits that the parser strips, not a pattern that rewrites the number (Brazil's carrier codes): else
-    None, and no length is ruled out."""
+def _national_lengths(region: str) -> tuple[str, tuple[str, ...], frozenset[int], tuple[re.Pattern, ...]] | None:
+    """(calling code, trunk prefixes, the lengths a national number may have, the general patterns of the calling
+    code's regions) where the region's trunk prefixes are plain digits that the parser strips, not a pattern that
+    rewrites the number (Brazil's carrier codes): else None, and nothing is ruled out."""
     metadata = PhoneMetadata.metadata_for_region(region)
     pattern = metadata.national_prefix_for_parsing or ""
     if metadata.national_prefix_transform_rule or not re.fullmatch(r"(?:\d+(?:\|\d+)*)?", pattern):
         return None
     code = metadata.country_code
-    lengths = frozenset(n for r in phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code]
-                        for n in PhoneMetadata.metadata_for_region(r).general_desc.possible_length)
-    return str(code), tuple(pattern.split("|")) if pattern else (), lengths
+    regions = [PhoneMetadata.metadata_for_region(r) for r in phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code]]
+    lengths = frozenset(n for m in regions for n in m.general_desc.possible_length)
+    if any(m.general_desc.national_number_pattern is None for m in regions):
+        return None
+    forms = tuple(re.compile(m.general_desc.national_number_pattern) for m in regions)
+    return str(code), tuple(pattern.split("|")) if pattern else (), lengths, forms
 
 
 def _trim(pattern: re.Pattern, candidate: str) -> str:
@@ -233,10 +236,12 @@ class ShortCandidateMatcher(phonenumbers.PhoneNumberMatcher):
         return self._shortest
 
     def _length_possible(self, candidate: str) -> bool:
-        """False where a number written without "+" or an international prefix can only be national here and no
-        length its calling code allows comes out of it: the parser strips the calling code written without "+"
-        ("1 415 ...") and the trunk prefix ("1", "0"), and nothing else. An ISO date "2026-05-04" is 8 digits, and
-        North American numbers are 10 (7 without an area code)."""
+        """False where a number written without "+" or an international prefix can only be national here and none
+        of the national numbers that can come out of it has a length and a form (the general pattern) that a
+        region of its calling code allows: the parser strips the calling code written without "+" ("1 415 ...")
+        and the trunk prefix ("1", "0"; twice after a calling code), and nothing else, and a valid number matches
+        its region's general pattern. An ISO date "2026-05-04" is 8 digits, and North American numbers are 10 (7
+        without an area code); Indian numbers do not start with "2026"."""
         if self._national is None or _international(candidate):
             return True
         digits = self._candidates.plain_digits(candidate)
@@ -246,11 +251,15 @@ class ShortCandidateMatcher(phonenumbers.PhoneNumberMatcher):
             idd = self._idd.match(digits)
             if idd and digits[idd.end():idd.end() + 1] not in ("", "0"):
                 return True  # international: _shortest_for's bound
-        code, prefixes, lengths = self._national
-        cuts = {0, *(len(p) for p in prefixes if digits.startswith(p))}
-        if digits.startswith(code):
-            cuts |= {len(code), *(len(code) + len(p) for p in prefixes if digits.startswith(p, len(code)))}
-        return any(len(digits) - cut in lengths for cut in cuts)
+        code, prefixes, lengths, forms = self._national
+
+        def strip(at: int) -> set[int]:  # the trunk prefix taken off at ``at``, or not
+            return {at, *(at + len(p) for p in prefixes if digits.startswith(p, at))}
+
+        cuts = strip(0)
+        if digits.startswith(code):  # the calling code, then the trunk prefix up to twice (once while the code is
+            cuts |= {c for at in strip(len(code)) for c in strip(at)}  # taken off, once after)
+        return any(len(digits) - cut in lengths and any(form.fullmatch(digits, cut) for form in forms) for cut in cuts)
 
 
 def _digitish(candidate: str) -> int:

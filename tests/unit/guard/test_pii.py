@@ -130,7 +130,26 @@ def _number_dense_tables(n: int = 6) -> list[str]:
     return tables
 
 
-@pytest.mark.parametrize("text", _phone_fuzz_texts() + _number_dense_tables())
+def _prefixed_numbers(n: int = 200) -> list[str]:
+    # Numbers behind calling codes written without "+", trunk prefixes (once or twice) and international prefixes:
+    # what the matcher's length and form checks must rule out only where the parser could not take them.
+    rng = random.Random(3)
+    prefixes = ["", "0", "00", "1", "11", "91", "9100", "910", "44", "440", "44180020", "49", "490", "33", "972",
+                "9720", "55", "011", "0011", "(0)", "91 0", "44 (0) "]
+
+    def number() -> str:
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(4, 13)))
+        groups, i = [], 0
+        while i < len(digits):
+            k = rng.randint(1, 4)
+            groups.append(digits[i : i + k] + rng.choice([" ", "-", ".", "", "/"]))
+            i += k
+        return rng.choice(prefixes) + rng.choice(["", " ", "-", "("]) + "".join(groups).strip(" -./")
+
+    return [rng.choice(["call ", "id ", ""]) + " , ".join(number() for _ in range(rng.randint(1, 6))) for _ in range(n)]
+
+
+@pytest.mark.parametrize("text", _phone_fuzz_texts() + _number_dense_tables() + _prefixed_numbers())
 def test_windowed_phone_recognizer_matches_presidios(text: str) -> None:
     from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
