@@ -230,10 +230,14 @@ class ShortCandidateMatcher(phonenumbers.PhoneNumberMatcher):
         digits = self._candidates.plain_digits(candidate)
         if digits is None or self._idd is None:
             return _SHORTEST_ANYWHERE
-        idd = self._idd.match(digits)
-        if idd and digits[idd.end():idd.end() + 1] not in ("", "0"):
-            return idd.end() + 1 + _SHORTEST_ANYWHERE
-        return self._shortest
+        idd = self._idd_end(digits)
+        return self._shortest if idd is None else idd + 1 + _SHORTEST_ANYWHERE
+
+    def _idd_end(self, digits: str) -> int | None:
+        """Where the region's international prefix ends, if the parser takes ``digits`` as starting with one: a digit
+        other than 0 (a calling code) must follow it."""
+        idd = self._idd.match(digits) if self._idd is not None else None
+        return idd.end() if idd and digits[idd.end():idd.end() + 1] not in ("", "0") else None
 
     def _length_possible(self, candidate: str) -> bool:
         """False where a number written without "+" or an international prefix can only be national here and none
@@ -247,10 +251,8 @@ class ShortCandidateMatcher(phonenumbers.PhoneNumberMatcher):
         digits = self._candidates.plain_digits(candidate)
         if digits is None:
             return True
-        if digits[:1] == "0" and self._idd is not None:
-            idd = self._idd.match(digits)
-            if idd and digits[idd.end():idd.end() + 1] not in ("", "0"):
-                return True  # international: _shortest_for's bound
+        if digits[:1] == "0" and self._idd_end(digits) is not None:
+            return True  # international: _shortest_for's bound
         code, prefixes, lengths, forms = self._national
 
         def strip(at: int) -> set[int]:  # the trunk prefix taken off at ``at``, or not
