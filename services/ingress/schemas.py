@@ -5,13 +5,26 @@ Everything else in the body passes through to the provider untouched.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from libs.common.errors import InvalidRequest
 
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
+# OpenAI refuses these roles without content; a provider reached through LiteLLM may not, and would answer
+# a message nobody wrote.
+NEEDS_CONTENT = frozenset({"system", "developer", "user", "tool"})
+Count = Annotated[int, Field(strict=True, ge=1)]
 
 
 class Open(BaseModel):
@@ -42,16 +55,27 @@ class ToolCall(Open):
 class ChatMessage(Open):
     role: Role
     name: str | None = None
-    content: str | list[ContentPart] | None = None
+    content: str | list[ContentPart] | None = Field(default=None, validate_default=True)
     tool_calls: list[ToolCall] | None = None
     function_call: FunctionCall | None = None
     refusal: str | None = None
+
+    @field_validator("content")
+    @classmethod
+    def _content_for_role(cls, content: object, info: ValidationInfo) -> object:
+        role = info.data.get("role")
+        if content is None and role in NEEDS_CONTENT:
+            raise ValueError(f"a '{role}' message needs content")
+        return content
 
 
 class ChatRequest(Open):
     model: str | None = None
     messages: list[ChatMessage] = Field(min_length=1)
     stream: StrictBool = False
+    max_tokens: Count | None = None
+    max_completion_tokens: Count | None = None
+    n: Count | None = None
     tools: list[dict[str, Any]] | None = None
     functions: list[dict[str, Any]] | None = None
 
@@ -78,4 +102,5 @@ def parse(model: type[BaseModel], body: Any) -> Any:
         err = exc.errors()[0]
         param = ".".join(str(p) for p in err["loc"]) or None
         where = f" at '{param}'" if param else ""
-        raise InvalidRequest(f"Invalid request{where}: {err['msg']}.", param=param) from None
+        why = err["msg"].removeprefix("Value error, ")  # our own validators' words, without pydantic's label
+        raise InvalidRequest(f"Invalid request{where}: {why}.", param=param) from None

@@ -80,6 +80,13 @@ def test_model_resolution() -> None:
         ({"messages": [{"role": "user", "content": "x", "name": {"first": "Ann"}}]}, "messages.0.name"),
         ({"messages": [{"role": "user", "content": "x"}], "tools": 1}, "tools"),
         ({"messages": [{"role": "user", "content": "x"}], "tools": ["lookup"]}, "tools.0"),
+        # A message with nothing in it, or a count no provider can honour, is refused before it costs a call.
+        ({"messages": [{"role": "user"}]}, "messages.0.content"),
+        ({"messages": [{"role": "user", "content": "x"}, {"role": "tool", "content": None}]}, "messages.1.content"),
+        ({"messages": [{"role": "user", "content": "x"}], "max_tokens": -1}, "max_tokens"),
+        ({"messages": [{"role": "user", "content": "x"}], "max_completion_tokens": 0}, "max_completion_tokens"),
+        ({"messages": [{"role": "user", "content": "x"}], "max_tokens": "100"}, "max_tokens"),
+        ({"messages": [{"role": "user", "content": "x"}], "n": 0}, "n"),
     ],
 )
 def test_bad_chat_bodies_name_the_parameter(body: dict, param: str) -> None:
@@ -94,6 +101,17 @@ def test_multimodal_content_and_extra_fields_pass() -> None:
         "temperature": 0.1,
     })
     assert chat.model_extra == {"temperature": 0.1}
+
+
+def test_assistant_turns_may_carry_only_tool_calls() -> None:
+    chat = parse(ChatRequest, {
+        "messages": [
+            {"role": "user", "content": "weather?"},
+            {"role": "assistant", "content": None, "tool_calls": [{"function": {"arguments": "{}"}}]},
+        ],
+        "max_tokens": 1,
+    })
+    assert chat.messages[1].content is None and chat.max_tokens == 1
 
 
 def test_scan_needs_exactly_one_input() -> None:
