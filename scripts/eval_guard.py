@@ -238,6 +238,9 @@ async def main() -> None:
     ap.add_argument("--policy", type=Path, default=ROOT / "tests/unit/guard/policy_cases.jsonl")
     ap.add_argument("--policy-heldout", type=Path, default=ROOT / "data/guard/policy_cases_heldout.jsonl",
                     help="violations and near misses written apart from the policies' examples; never tuned on")
+    ap.add_argument("--policy-multisentence", type=Path,
+                    default=ROOT / "data/guard/policy_cases_multisentence.jsonl",
+                    help="violations that only the sentences together make, and near misses, 2-4 sentences each")
     ap.add_argument("--limit", type=int, default=None, help="sample this many injection rows")
     args = ap.parse_args()
     pipeline = GuardPipeline.build(GuardConfig(executor="inline"))
@@ -257,8 +260,13 @@ async def main() -> None:
             print(f"\n(no {args.pii}: PII recall per entity type skipped)")
         await eval_credentials_and_negatives(pipeline)
     if "policy" in names:
-        await eval_policy(pipeline, args.policy)
-        await eval_policy_in_context(pipeline, args.policy)
+        if args.policy.exists():
+            await eval_policy(pipeline, args.policy)
+            await eval_policy_in_context(pipeline, args.policy)
+        else:
+            print(f"\n(no {args.policy}: policy cases skipped)")
+        if args.policy_multisentence.exists():
+            await eval_policy(pipeline, args.policy_multisentence, ", violations spread over 2-4 sentences")
         if args.policy_heldout.exists():
             await eval_policy(pipeline, args.policy_heldout, ", cases written apart from the rules and never tuned on")
     pipeline.close()
