@@ -23,8 +23,8 @@ Screening rules, per message role (``SCREENING_RULES``):
 Content: a string, or a list of parts of which every part with a ``text`` (or a ``refusal``) string is screened
 (``image_url``, ``input_audio`` and ``file`` parts are not: the guard reads text only). For a multi-part message,
 finding offsets are into those texts joined by "\\n". Each text is normalised (see ``normalize``) and
-base64/hex/rot13 spans are decoded for a second look (see ``decode``); ``screen_text`` and responses are a single
-text with ``message_index`` None. A request whose screened fields have shapes the guard cannot read (a
+base64/hex/rot13/leetspeak spans are decoded for a second look (see ``decode``); ``screen_text`` and responses are
+a single text with ``message_index`` None. A request whose screened fields have shapes the guard cannot read (a
 ``tool_calls`` that is not a list, arguments that are not a string...) raises ``UnscreenableRequest``: it is
 refused, never forwarded unread.
 """

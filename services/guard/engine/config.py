@@ -44,7 +44,7 @@ class GuardConfig(BaseSettings):
         "characters takes ~1-2 s of CPU per detector, and longer texts would only time out while holding a thread.")
 
     # Normalisation
-    decode_encodings: bool = Field(True, description="Decode base64/hex/rot13 spans for a second look.")
+    decode_encodings: bool = Field(True, description="Decode base64/hex/rot13/leetspeak spans for a second look.")
     max_decoded_views: int = Field(4, ge=0, description="At most this many decoded spans per text.")
 
     # PII and secrets

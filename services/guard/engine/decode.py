@@ -1,9 +1,9 @@
-"""Second look at obfuscated text: base64, hex and rot13 decoded into extra views for the detectors.
+"""Second look at obfuscated text: base64, hex, rot13 and leetspeak decoded into extra views for the detectors.
 
 A decoded view is accepted only when it reads as text (mostly printable, valid UTF-8), so random tokens, hashes,
-UUIDs and keys do not turn into noise. A finding in a base64 or hex view maps to the whole encoded span; rot13 keeps
-every letter in its place, so a finding in a rot13 view maps to its own characters (redacting an e-mail address in
-a rot13 note used to replace the whole message).
+UUIDs and keys do not turn into noise. A finding in a base64 or hex view maps to the whole encoded span; rot13 and
+leetspeak keep every letter in its place, so a finding in their views maps to its own characters (redacting an
+e-mail address in a rot13 note used to replace the whole message).
 """
 
 from __future__ import annotations
@@ -44,6 +44,12 @@ _COMMON = frozenset(
 )
 
 
+# Leetspeak: one character for one, so positions stay (as with rot13). "1" is read as "i", not "l" (i is the
+# likelier letter in the words that matter: "1gn0r3", "1nstruct10ns", "th1s").
+_LEET = str.maketrans("013457", "oieast")
+_LEET_DIGIT = re.compile(r"[013457]")
+_ORDINAL = re.compile(r"\d*(?:1st|2nd|3rd|\dth)", re.IGNORECASE)  # "4nd" is leet for "and"
+
 # One of them as a whole word (a whole run of letters) of lower-case text, found by the regex engine rather than
 # word by word (a third faster on 10,000 characters).
 _COMMON_WORD = re.compile(
@@ -59,13 +65,13 @@ class DecodedView:
     start: int
     end: int
     text: NormalizedText
-    # rot13 only: (start in the decoded string, start in the screened text, length) of each decoded stretch, and the
-    # screened text, whose own map leads back to the original.
+    # rot13 and leet only: (start in the decoded string, start in the screened text, length) of each decoded stretch,
+    # and the screened text, whose own map leads back to the original.
     pieces: tuple[tuple[int, int, int], ...] = ()
     source: NormalizedText | None = field(default=None, compare=False, repr=False)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
-        """The original span of ``text[start:end]``: the whole encoded span, or for rot13 the span itself."""
+        """The original span of ``text[start:end]``: the whole encoded span, or for rot13 and leet the span itself."""
         if not self.pieces or self.source is None:
             return self.start, self.end
         first, last = self.text.to_original(start, end)  # in the decoded string
@@ -131,6 +137,49 @@ def _common_positions(text: str) -> list[int]:
     return [m.start() for m in _COMMON_WORD.finditer(text.lower())]
 
 
+def _leet(text: str) -> tuple[str, tuple[tuple[int, int, int], ...]] | None:
+    """(decoding, pieces) of the leetspeak in ``text``, as for rot13: the stretches whose words that mix letters
+    with digits, read as letters ("1gn0r3 4ll pr3v10u5" -> "ignore all previous"), make at least three common
+    words and twice as many as written. Numbers and ordinals stay as written: read as letters, a table's "1", "3"
+    and "4" became "i", "e" and "a", common words enough to give tables of figures a view of their own. Only
+    stretches with such a word are counted (a stretch without one reads the same either way)."""
+    words = _leet_words(text)
+    if not words:
+        return None
+    parts, at = [], 0
+    for start, end in words:  # one character for one: positions stay
+        parts += [text[at:start], text[start:end].translate(_LEET)]
+        at = end
+    read = "".join(parts) + text[at:]
+    starts = [start for start, _ in words]
+    stretches = []
+    for m in _STRETCH.finditer(text):
+        if bisect.bisect_left(starts, m.end()) > bisect.bisect_left(starts, m.start()):
+            n = len(_common_positions(read[m.start():m.end()]))
+            if n >= 3 and n > 2 * len(_common_positions(m.group())):
+                stretches.append(m)
+    return _joined(text, read, stretches)
+
+
+def _leet_words(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each word with a leet digit next to a letter, found from the digits (a regex over every
+    word of 10,000 characters took 0.6 ms; the digits are a fraction of it)."""
+    words: list[tuple[int, int]] = []
+    end = 0
+    for m in _LEET_DIGIT.finditer(text):
+        i = m.start()
+        if i < end or not ((i > 0 and text[i - 1].isalpha()) or (i + 1 < len(text) and text[i + 1].isalpha())):
+            continue
+        start, end = i, i + 1
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1
+        while end < len(text) and text[end].isalnum():
+            end += 1
+        if not _ORDINAL.fullmatch(text, start, end):
+            words.append((start, end))
+    return words
+
+
 def _rot13(text: str) -> tuple[str, tuple[tuple[int, int, int], ...]] | None:
     """(decoding, pieces) of the rot13 in ``text``: all of it, or the stretches between sentence marks whose
     decoding has at least three common words and twice as many as they have as written, joined by spaces; pieces
@@ -146,7 +195,11 @@ def _rot13(text: str) -> tuple[str, tuple[tuple[int, int, int], ...]] | None:
     def count(positions: list[int], m: re.Match) -> int:
         return bisect.bisect_left(positions, m.end()) - bisect.bisect_left(positions, m.start())
 
-    stretches = [m for m in _STRETCH.finditer(text) if (n := count(hits, m)) >= 3 and n > 2 * count(plain, m)]
+    return _joined(text, rot, [m for m in _STRETCH.finditer(text)
+                               if (n := count(hits, m)) >= 3 and n > 2 * count(plain, m)])
+
+
+def _joined(text: str, rot: str, stretches: list[re.Match]) -> tuple[str, tuple[tuple[int, int, int], ...]] | None:
     if not stretches:
         return None
     spans: list[list[int]] = []
@@ -196,9 +249,11 @@ def decoded_views(norm: NormalizedText, limit: int = 4) -> list[DecodedView]:
                 decoded = _readable(raw) if raw else None
             if decoded:
                 found.append((name, m.start(), m.start() + len(span), decoded, ()))
-    if len(text) >= 12 and (rot := _rot13(text)) is not None:
-        decoded, pieces = rot
-        found.append(("rot13", pieces[0][1], pieces[-1][1] + pieces[-1][2], decoded, pieces))
+    if len(text) >= 12:
+        for name, sub in (("rot13", _rot13(text)), ("leet", _leet(text))):
+            if sub is not None:
+                decoded, pieces = sub
+                found.append((name, pieces[0][1], pieces[-1][1] + pieces[-1][2], decoded, pieces))
     views: list[DecodedView] = []
     for i, (name, start, end, decoded, pieces) in enumerate(found):
         if i == limit - 1 and len(found) > limit:
