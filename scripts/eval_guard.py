@@ -233,6 +233,8 @@ async def main() -> None:
     ap.add_argument("--format", type=Path, default=ROOT / "data/guard/format_prompts.jsonl")
     ap.add_argument("--format-heldout", type=Path, default=ROOT / "data/guard/format_directives_heldout.jsonl",
                     help="output-format requests and format-dressed attacks written apart from the guard")
+    ap.add_argument("--agent", type=Path, default=ROOT / "data/guard/agent_task_prompts.jsonl",
+                    help="DevOps, data and agent requests (URLs, hosts, buckets, webhooks) and exfiltration attacks")
     ap.add_argument("--pii", type=Path, default=ROOT.parent / "shared/data/guard/pii_dev.json",
                     help="presidio-research synthetic sentences (the shared dev data; skipped when absent)")
     ap.add_argument("--policy", type=Path, default=ROOT / "tests/unit/guard/policy_cases.jsonl")
@@ -250,7 +252,8 @@ async def main() -> None:
         await eval_injection(pipeline, args.injection, args.limit)
     if "injection" in names:
         for path, what in ((args.operator, "operator/persona prompts"), (args.format, "output-format instructions"),
-                           (args.format_heldout, "output-format instructions, written apart")):
+                           (args.format_heldout, "output-format instructions, written apart"),
+                           (args.agent, "DevOps, data and agent requests")):
             if path.exists():
                 await eval_benign_prompts(pipeline, path, what)
     if "pii" in names:
