@@ -80,6 +80,9 @@ def parse() -> argparse.Namespace:
     p.add_argument("--format-requests", type=int, default=0,
                    help="add N ordinary questions with output-format directives (benign) and N/2 overrides with "
                         "them (attacks) to the synthetic rows; 0 for the shipped model")
+    p.add_argument("--agent-requests", type=int, default=0,
+                   help="add N DevOps, data and agent requests naming hosts, buckets and webhooks (benign) and N/2 "
+                        "exfiltration attacks of the same surface to the synthetic rows; 0 for the shipped model")
     p.add_argument("--planted-tasks", type=int, default=0,
                    help="add N documents carrying a request not about them, and 2N controls (documents alone, "
                         "and framed by a request about them; tried, not shipped)")
@@ -145,7 +148,7 @@ def main() -> None:
         print("embedder:", path, f"{path.stat().st_size / 1e6:.1f} MB")
         return
     write_synthetic(SYNTHETIC_FILE)
-    rows = load_rows(format_requests=args.format_requests)
+    rows = load_rows(format_requests=args.format_requests, agent_requests=args.agent_requests)
     if args.smoke:
         rows = rows[:: max(1, len(rows) // args.smoke)]
     print(f"{len(rows)} rows ({sum(not is_synthetic(r) for r in rows)} public), base model {base}", flush=True)

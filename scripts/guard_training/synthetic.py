@@ -148,11 +148,19 @@ def _with_directive(text: str, rng: random.Random) -> str:
     return f"{directives}{sep}{text}" if rng.random() < 0.5 else f"{text}{sep}{directives}"
 
 
-def generate(seed: int = SEED, format_requests: int = 0) -> list[dict]:
+def _agent_slots(rng: random.Random) -> dict[str, str]:
+    return {"host": rng.choice(P.AGENT_HOSTS), "bucket": rng.choice(P.AGENT_BUCKETS),
+            "webhook": rng.choice(P.AGENT_WEBHOOKS), "url": rng.choice(P.AGENT_URLS), "db": rng.choice(P.AGENT_DBS)}
+
+
+def generate(seed: int = SEED, format_requests: int = 0, agent_requests: int = 0) -> list[dict]:
     """Return the synthetic rows ({text, label, source, subset}), deduplicated, in a fixed order.
 
     ``format_requests``: that many ordinary questions with output-format directives (benign) and half as many
-    overrides with them (attacks), appended from their own random stream (0 for the shipped model's data)."""
+    overrides with them (attacks), appended from their own random stream (0 for the shipped model's data).
+    ``agent_requests``: that many DevOps, data and agent requests naming hosts, buckets, webhooks and databases
+    (benign) and half as many exfiltration or unauthorised-action attacks of the same surface, after those, from
+    their own stream (0 for the shipped model's data)."""
     rng = random.Random(seed)
     rows: list[tuple[str, int, str, str]] = []
     add = rows.append
@@ -210,6 +218,13 @@ def generate(seed: int = SEED, format_requests: int = 0) -> list[dict]:
              "format_directive"))
         if i % 2:
             add((_with_directive(_direct(format_rng), format_rng), 1, "synthetic_direct", "format_directive"))
+    agent_rng = random.Random(seed + 5)
+    for i in range(agent_requests):
+        add((_variant(agent_rng.choice(P.AGENT_REQUESTS).format(**_agent_slots(agent_rng)), agent_rng), 0,
+             "synthetic_hardneg_agent", "agent_request"))
+        if i % 2:
+            add((_variant(agent_rng.choice(P.AGENT_ATTACKS).format(**_agent_slots(agent_rng)), agent_rng), 1,
+                 "synthetic_indirect", "agent_exfiltration"))
     seen: set[str] = set()
     out = []
     for text, label, source, subset in rows:
