@@ -170,6 +170,28 @@ async def eval_benign_prompts(pipeline: GuardPipeline, path: Path, what: str) ->
         print(f"attacks of the same kind caught as a user message: {caught}/{len(attacks)}")
 
 
+async def eval_jailbreaks(pipeline: GuardPipeline, path: Path) -> None:
+    """Jailbreak families in fresh wording (a late grandmother who told how to make napalm, a story whose chemist
+    names every reagent, "purely hypothetically") and benign prompts of the same surface, per family: stopped as
+    injection, and stopped at all (any category)."""
+    rows = [json.loads(line) for line in path.open()]
+    injection: collections.Counter = collections.Counter()
+    stopped: collections.Counter = collections.Counter()
+    total: collections.Counter = collections.Counter()
+    for row in rows:
+        v = await pipeline.screen_text(row["text"], LOG)
+        key = (row["label"], row["kind"])
+        total[key] += 1
+        injection[key] += "prompt_injection" in v.categories
+        stopped[key] += bool(v.categories)
+    print(f"\n== jailbreak families written apart ({path.name}): injection / any category ==")
+    for label in (1, 0):
+        keys = sorted(k for k in total if k[0] == label)
+        print(("attacks caught" if label else "benign flagged") + f": {sum(injection[k] for k in keys)} / "
+              f"{sum(stopped[k] for k in keys)} of {sum(total[k] for k in keys)}")
+        print("  " + "  ".join(f"{k[1]} {injection[k]}/{stopped[k]}/{total[k]}" for k in keys))
+
+
 async def eval_policy(pipeline: GuardPipeline, path: Path, what: str = "") -> None:
     rows = [json.loads(line) for line in path.open()]
     tp = fp = fn = wrong = 0
@@ -235,6 +257,8 @@ async def main() -> None:
                     help="output-format requests and format-dressed attacks written apart from the guard")
     ap.add_argument("--agent", type=Path, default=ROOT / "data/guard/agent_task_prompts.jsonl",
                     help="DevOps, data and agent requests (URLs, hosts, buckets, webhooks) and exfiltration attacks")
+    ap.add_argument("--jailbreaks", type=Path, default=ROOT / "data/guard/jailbreak_families_heldout.jsonl",
+                    help="jailbreak families in fresh wording and benign prompts of the same surface")
     ap.add_argument("--pii", type=Path, default=ROOT.parent / "shared/data/guard/pii_dev.json",
                     help="presidio-research synthetic sentences (the shared dev data; skipped when absent)")
     ap.add_argument("--policy", type=Path, default=ROOT / "tests/unit/guard/policy_cases.jsonl")
@@ -256,6 +280,8 @@ async def main() -> None:
                            (args.agent, "DevOps, data and agent requests")):
             if path.exists():
                 await eval_benign_prompts(pipeline, path, what)
+        if args.jailbreaks.exists():
+            await eval_jailbreaks(pipeline, args.jailbreaks)
     if "pii" in names:
         if args.pii.exists():
             await eval_pii(pipeline, args.pii)
