@@ -83,6 +83,10 @@ def parse() -> argparse.Namespace:
     p.add_argument("--agent-requests", type=int, default=0,
                    help="add N DevOps, data and agent requests naming hosts, buckets and webhooks (benign) and N/2 "
                         "exfiltration attacks of the same surface to the synthetic rows; 0 for the shipped model")
+    p.add_argument("--jailbreak-frames", type=int, default=0,
+                   help="add N persuasive frames (a late relative, 'hypothetically', a game...) around a harmful "
+                        "request (attacks) and N around a harmless one (benign) to the synthetic rows; 0 for the "
+                        "shipped model")
     p.add_argument("--planted-tasks", type=int, default=0,
                    help="add N documents carrying a request not about them, and 2N controls (documents alone, "
                         "and framed by a request about them; tried, not shipped)")
@@ -148,7 +152,8 @@ def main() -> None:
         print("embedder:", path, f"{path.stat().st_size / 1e6:.1f} MB")
         return
     write_synthetic(SYNTHETIC_FILE)
-    rows = load_rows(format_requests=args.format_requests, agent_requests=args.agent_requests)
+    rows = load_rows(format_requests=args.format_requests, agent_requests=args.agent_requests,
+                     jailbreak_frames=args.jailbreak_frames)
     if args.smoke:
         rows = rows[:: max(1, len(rows) // args.smoke)]
     print(f"{len(rows)} rows ({sum(not is_synthetic(r) for r in rows)} public), base model {base}", flush=True)

@@ -25,13 +25,14 @@ def write_synthetic(path: Path = SYNTHETIC_FILE) -> list[dict]:
 
 
 def load_rows(dev_file: Path = DEV_FILE, with_synthetic: bool = True, format_requests: int = 0,
-              agent_requests: int = 0) -> list[dict]:
+              agent_requests: int = 0, jailbreak_frames: int = 0) -> list[dict]:
     """Dev rows first, then the synthetic rows (regenerated from the templates, so they always match them; with
-    ``format_requests`` output-format rows and ``agent_requests`` agent rows after them, which ``SYNTHETIC_FILE``
-    does not hold)."""
+    ``format_requests`` output-format rows, ``agent_requests`` agent rows and ``jailbreak_frames`` framed requests
+    after them, which ``SYNTHETIC_FILE`` does not hold)."""
     rows = read_jsonl(dev_file)
     if with_synthetic:
-        rows += generate(format_requests=format_requests, agent_requests=agent_requests)
+        rows += generate(format_requests=format_requests, agent_requests=agent_requests,
+                         jailbreak_frames=jailbreak_frames)
     return rows
 
 

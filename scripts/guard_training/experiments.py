@@ -137,7 +137,8 @@ class Runner:
     def recipe(self, cfg: finetune.TrainConfig) -> dict:
         """What a model was trained with: its config and the augmentations made for it."""
         return {**cfg.as_dict(), "hidden_attacks": self.args.hidden_attacks, "planted_tasks": self.args.planted_tasks,
-                "format_requests": self.args.format_requests, "agent_requests": self.args.agent_requests}
+                "format_requests": self.args.format_requests, "agent_requests": self.args.agent_requests,
+                "jailbreak_frames": self.args.jailbreak_frames}
 
     def write_onnx(self, model, cfg: finetune.TrainConfig, recipe: dict) -> None:
         from services.guard.engine.injection import InjectionClassifier

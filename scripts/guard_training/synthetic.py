@@ -153,14 +153,18 @@ def _agent_slots(rng: random.Random) -> dict[str, str]:
             "webhook": rng.choice(P.AGENT_WEBHOOKS), "url": rng.choice(P.AGENT_URLS), "db": rng.choice(P.AGENT_DBS)}
 
 
-def generate(seed: int = SEED, format_requests: int = 0, agent_requests: int = 0) -> list[dict]:
+def generate(seed: int = SEED, format_requests: int = 0, agent_requests: int = 0,
+             jailbreak_frames: int = 0) -> list[dict]:
     """Return the synthetic rows ({text, label, source, subset}), deduplicated, in a fixed order.
 
     ``format_requests``: that many ordinary questions with output-format directives (benign) and half as many
     overrides with them (attacks), appended from their own random stream (0 for the shipped model's data).
     ``agent_requests``: that many DevOps, data and agent requests naming hosts, buckets, webhooks and databases
     (benign) and half as many exfiltration or unauthorised-action attacks of the same surface, after those, from
-    their own stream (0 for the shipped model's data)."""
+    their own stream (0 for the shipped model's data).
+    ``jailbreak_frames``: that many persuasive frames (a late relative's story, "purely hypothetically", a game,
+    a professional pretext...) around a harmful request (attacks) and as many around a harmless one (benign), after
+    those, from their own stream (0 for the shipped model's data)."""
     rng = random.Random(seed)
     rows: list[tuple[str, int, str, str]] = []
     add = rows.append
@@ -225,6 +229,11 @@ def generate(seed: int = SEED, format_requests: int = 0, agent_requests: int = 0
         if i % 2:
             add((_variant(agent_rng.choice(P.AGENT_ATTACKS).format(**_agent_slots(agent_rng)), agent_rng), 1,
                  "synthetic_indirect", "agent_exfiltration"))
+    frame_rng = random.Random(seed + 6)
+    for _ in range(jailbreak_frames):
+        frame = frame_rng.choice(P.FRAME_TEMPLATES)
+        add((frame.format(t=frame_rng.choice(P.FRAME_HARMFUL_TARGETS)), 1, "synthetic_jailbreak", "frame"))
+        add((frame.format(t=frame_rng.choice(P.FRAME_BENIGN_TARGETS)), 0, "synthetic_hardneg_frame", "frame"))
     seen: set[str] = set()
     out = []
     for text, label, source, subset in rows:
