@@ -180,6 +180,9 @@ def test_model_the_key_does_not_allow_is_403(gateway: Gateway, key: str) -> None
         # A lone surrogate escape is valid JSON but no text: it used to end as a 500.
         (b'{"messages": [{"role": "user", "content": "hi \\ud800 there"}]}', 400, "lone UTF-16 surrogate"),
         (b'{"messages": [{"role": "assistant", "tool_calls": 7}]}', 400, "tool_calls"),
+        # Nothing to answer, or nothing it may answer with: refused here, not forwarded to cost a call.
+        (b'{"messages": [{"role": "user"}]}', 400, "a 'user' message needs content"),
+        (b'{"messages": [{"role": "user", "content": "hi"}], "max_tokens": -1}', 400, "max_tokens"),
     ],
 )
 def test_malformed_body_gets_a_clear_4xx(
