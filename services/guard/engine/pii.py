@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import ipaddress
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -27,6 +28,11 @@ SEVERITY: dict[str, float] = {
     "US_DRIVER_LICENSE": 7, "CRYPTO": 6,
     "EMAIL_ADDRESS": 6, "PHONE_NUMBER": 6, "PERSON": 5, "LOCATION": 4, "NRP": 4, "IP_ADDRESS": 5,
 }
+# An address no internet host has (private, loopback, link-local, documentation, shared): it names a machine inside a
+# network, not a subscriber, and DevOps requests are full of them (7 of 100 such benign requests were blocked on
+# one, data/guard/agent_task_prompts.jsonl). Still found and reported; acted on only by a profile whose
+# risk_threshold is this low. An internal address as infrastructure is the security policy's matter (SEC-3).
+INTERNAL_IP_SEVERITY = 3.0
 # Presidio scores weak patterns low and relies on context words to raise them; below these they are noise.
 MIN_SCORE: dict[str, float] = {"PHONE_NUMBER": 0.4, "US_BANK_NUMBER": 0.4, "IP_ADDRESS": 0.6, "US_SSN": 0.5}
 PATTERN_ENTITIES = (
@@ -56,7 +62,7 @@ class PiiDetector:
         self.analyzer = analyzer
         self.entities = entities
         self.min_score = min_score
-        self._matches: Memo[list[tuple[str, int, int, float]]] = Memo(cache_texts)
+        self._matches: Memo[list[tuple[str, int, int, float, float]]] = Memo(cache_texts)
         engine_nlp = getattr(analyzer.nlp_engine, "nlp", None)
         self._spacy = engine_nlp.get("en") if isinstance(engine_nlp, dict) else None
         self._zone_lock = threading.Lock()
@@ -85,6 +91,7 @@ class PiiDetector:
 
     def _detect(self, items: Sequence[ScreenItem]) -> Detection:
         findings: dict[tuple, Finding] = {}
+        severity: dict[tuple, float] = {}
         for item in items:
             if PII not in item.checks:
                 continue
@@ -93,7 +100,7 @@ class PiiDetector:
                 if not text.strip():
                     continue
                 (matches,) = self._matches.get_many([(item.scope, text)], self._analyze, _few)
-                for kind, r_start, r_end, r_score in matches:
+                for kind, r_start, r_end, r_score, r_severity in matches:
                     start, end, path = item.locate(*item.finding_span(view, r_start, r_end))
                     key = (item.message_index, path, start, end, kind)
                     if key in findings and findings[key].score >= r_score:
@@ -102,26 +109,28 @@ class PiiDetector:
                         type=kind, category=category_of(kind), start=start, end=end,
                         score=round(min(r_score, 1.0), 4), message_index=item.message_index, path=path,
                     )
-        return self._summarise(_drop_overlaps(list(findings.values())))
+                    severity[key] = r_severity
+        kept = _drop_overlaps(list(findings.values()))
+        return self._summarise(kept, [severity[(f.message_index, f.path, f.start, f.end, f.type)] for f in kept])
 
-    def _analyze(self, texts: list[str]) -> list[list[tuple[str, int, int, float]]]:
-        """(type, start, end, score) of each text's PII and secrets."""
+    def _analyze(self, texts: list[str]) -> list[list[tuple[str, int, int, float, float]]]:
+        """(type, start, end, score, severity) of each text's PII and secrets."""
         out = []
         for text in texts:
             deadline.check()
             results = [r for r in self.analyzer.analyze(text, language="en", entities=self.entities)
                        if r.score >= MIN_SCORE.get(r.entity_type, self.min_score) and not _not_pii(r, text)]
-            out.append([(r.entity_type, r.start, r.end, r.score) for r in _outside_id_columns(results, text)])
+            out.append([(r.entity_type, r.start, r.end, r.score, _severity(r.entity_type, text[r.start:r.end]))
+                        for r in _outside_id_columns(results, text)])
         return out
 
     @staticmethod
-    def _summarise(findings: list[Finding]) -> Detection:
+    def _summarise(findings: list[Finding], severities: list[float]) -> Detection:
         scores: dict[str, float] = {"pii": 0.0, "secret": 0.0}
         risks: dict[Category, float] = {}
         notes: dict[Category, str] = {}
-        for f in findings:
+        for f, risk in zip(findings, severities, strict=True):
             scores[f.category] = max(scores.get(f.category, 0.0), f.score)
-            risk = SEVERITY.get(f.type, 6.0)
             if risk > risks.get(f.category, -1):
                 risks[f.category] = risk
         for cat in risks:
@@ -233,6 +242,17 @@ def _outside_id_columns(results: list, text: str) -> list:
         return bool(header & _ID_HEADER) and not header & _PHONE_HEADER
 
     return [r for r in results if r.entity_type not in _ID_LIKE or not in_id_column(r.start)]
+
+
+def _severity(kind: str, value: str) -> float:
+    """How bad a leak of this finding is, 0-10: its type's ``SEVERITY``, less for an internal address."""
+    if kind == "IP_ADDRESS":
+        try:
+            if not ipaddress.ip_interface(value).ip.is_global:
+                return INTERNAL_IP_SEVERITY
+        except ValueError:  # not an address as written ("::" forms Presidio takes): the type's severity
+            pass
+    return SEVERITY.get(kind, 6.0)
 
 
 def _drop_overlaps(findings: list[Finding]) -> list[Finding]:

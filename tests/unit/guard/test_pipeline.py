@@ -371,3 +371,17 @@ def test_deadline_limits_nest_and_are_per_thread() -> None:
         assert other.submit(deadline.check).result() is None  # another thread has no limit
         other.shutdown()
     deadline.check()
+
+
+@pytest.mark.parametrize(("ip", "forward"), [("10.0.3.17", True), ("192.0.2.44", True), ("fd12:3456::1", True),
+                                             ("41.173.96.26", False)])
+async def test_an_internal_address_is_reported_but_blocks_only_a_strict_profile(pipeline, ip: str,
+                                                                                  forward: bool) -> None:
+    # DevOps requests are full of private and documentation addresses: they name a machine, not a person.
+    text = f"nginx returns 502 when it proxies to {ip} on port 8080, what should I check first?"
+    v = await pipeline.screen_text(text, KeyProfile())
+    assert v.forward is forward and "pii" in v.categories
+    assert [text[f.start:f.end] for f in v.assessment.findings] == [ip]
+    strict = await pipeline.screen_text(text, KeyProfile(risk_threshold=3))
+    assert not strict.forward
+
