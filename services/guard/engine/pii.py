@@ -29,8 +29,8 @@ SEVERITY: dict[str, float] = {
     "EMAIL_ADDRESS": 6, "PHONE_NUMBER": 6, "PERSON": 5, "LOCATION": 4, "NRP": 4, "IP_ADDRESS": 5,
 }
 # An address no internet host has (private, loopback, link-local, documentation, shared): it names a machine inside a
-# network, not a subscriber, and DevOps requests are full of them (7 of 100 such benign requests were blocked on
-# one, data/guard/agent_task_prompts.jsonl). Still found and reported; acted on only by a profile whose
+# network, not a subscriber, and DevOps requests are full of them (7 of 100 such benign requests hold one, 6 were
+# blocked for it alone: data/guard/agent_task_prompts.jsonl). Still found and reported; acted on only by a profile whose
 # risk_threshold is this low. An internal address as infrastructure is the security policy's matter (SEC-3).
 INTERNAL_IP_SEVERITY = 3.0
 # Presidio scores weak patterns low and relies on context words to raise them; below these they are noise.
