@@ -33,6 +33,7 @@ from tests.unit.guard.creds import credentials, private_key_block  # noqa: E402
 
 STRUCTURED = ("CREDIT_CARD", "US_SSN", "IBAN_CODE", "EMAIL_ADDRESS", "IP_ADDRESS")
 LOG: KeyProfile = profile_named("log")
+BLOCK = KeyProfile()  # the default profile: every category blocks at risk 5
 
 
 async def eval_injection(pipeline: GuardPipeline, path: Path, limit: int | None) -> None:
@@ -170,21 +171,20 @@ async def eval_benign_prompts(pipeline: GuardPipeline, path: Path, what: str) ->
         print(f"attacks of the same kind caught as a user message: {caught}/{len(attacks)}")
 
 
-async def eval_jailbreaks(pipeline: GuardPipeline, path: Path) -> None:
-    """Jailbreak families in fresh wording (a late grandmother who told how to make napalm, a story whose chemist
-    names every reagent, "purely hypothetically") and benign prompts of the same surface, per family: stopped as
-    injection, and stopped at all (any category)."""
+async def eval_kinds(pipeline: GuardPipeline, path: Path, what: str) -> None:
+    """Rows with a ``kind`` (jailbreak families in fresh wording, DevOps requests and exfiltration of the same
+    surface), per kind: stopped as injection, and stopped at all (any category acted on, default profile)."""
     rows = [json.loads(line) for line in path.open()]
     injection: collections.Counter = collections.Counter()
     stopped: collections.Counter = collections.Counter()
     total: collections.Counter = collections.Counter()
     for row in rows:
-        v = await pipeline.screen_text(row["text"], LOG)
+        v = await pipeline.screen_text(row["text"], BLOCK)
         key = (row["label"], row["kind"])
         total[key] += 1
         injection[key] += "prompt_injection" in v.categories
-        stopped[key] += bool(v.categories)
-    print(f"\n== jailbreak families written apart ({path.name}): injection / any category ==")
+        stopped[key] += not v.forward
+    print(f"\n== {what} ({path.name}), per kind: injection / blocked by any category / rows ==")
     for label in (1, 0):
         keys = sorted(k for k in total if k[0] == label)
         print(("attacks caught" if label else "benign flagged") + f": {sum(injection[k] for k in keys)} / "
@@ -280,8 +280,10 @@ async def main() -> None:
                            (args.agent, "DevOps, data and agent requests")):
             if path.exists():
                 await eval_benign_prompts(pipeline, path, what)
-        if args.jailbreaks.exists():
-            await eval_jailbreaks(pipeline, args.jailbreaks)
+        for path, what in ((args.agent, "DevOps, data and agent requests"),
+                           (args.jailbreaks, "jailbreak families written apart")):
+            if path.exists():
+                await eval_kinds(pipeline, path, what)
     if "pii" in names:
         if args.pii.exists():
             await eval_pii(pipeline, args.pii)
