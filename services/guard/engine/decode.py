@@ -139,6 +139,11 @@ def _common_positions(text: str) -> list[int]:
     return [m.start() for m in _COMMON_WORD.finditer(text.lower())]
 
 
+def _reads_decoded(decoded: int, plain: int) -> bool:
+    """Common words in a decoding against the same text as written: at least three, and twice as many."""
+    return decoded >= 3 and decoded > 2 * plain
+
+
 def _leet(text: str) -> tuple[str, tuple[tuple[int, int, int], ...]] | None:
     """(decoding, pieces) of the leetspeak in ``text``, as for rot13: the stretches whose words that mix letters
     with digits, read as letters ("1gn0r3 4ll pr3v10u5" -> "ignore all previous"), make at least three common
@@ -157,8 +162,7 @@ def _leet(text: str) -> tuple[str, tuple[tuple[int, int, int], ...]] | None:
     stretches = []
     for m in _STRETCH.finditer(text):
         if bisect.bisect_left(starts, m.end()) > bisect.bisect_left(starts, m.start()):
-            n = len(_common_positions(read[m.start():m.end()]))
-            if n >= 3 and n > 2 * len(_common_positions(m.group())):
+            if _reads_decoded(len(_common_positions(read[m.start():m.end()])), len(_common_positions(m.group()))):
                 stretches.append(m)
     return _joined(text, read, stretches)
 
@@ -191,14 +195,13 @@ def _rot13(text: str) -> tuple[str, tuple[tuple[int, int, int], ...]] | None:
     if len(hits) < 3:  # too few anywhere, so in every stretch
         return None
     plain = _common_positions(text)
-    if len(hits) > 2 * len(plain):
+    if _reads_decoded(len(hits), len(plain)):
         return rot, ((0, 0, len(text)),)
 
     def count(positions: list[int], m: re.Match) -> int:
         return bisect.bisect_left(positions, m.end()) - bisect.bisect_left(positions, m.start())
 
-    return _joined(text, rot, [m for m in _STRETCH.finditer(text)
-                               if (n := count(hits, m)) >= 3 and n > 2 * count(plain, m)])
+    return _joined(text, rot, [m for m in _STRETCH.finditer(text) if _reads_decoded(count(hits, m), count(plain, m))])
 
 
 def _joined(text: str, rot: str, stretches: list[re.Match]) -> tuple[str, tuple[tuple[int, int, int], ...]] | None:
@@ -238,7 +241,8 @@ def decoded_views(norm: NormalizedText, limit: int = 4) -> list[DecodedView]:
     """
     if limit <= 0:
         return []
-    found: list[tuple[str, int, int, str, tuple]] = []  # (encoding, start, end in norm.text, decoded, rot13 pieces)
+    # (encoding, start, end in norm.text, decoded, rot13/leet pieces)
+    found: list[tuple[str, int, int, str, tuple]] = []
     text = norm.text
     for pattern, decode, name in ((_BASE64, _b64, "base64"), (_HEX, _hex, "hex")):
         for m in pattern.finditer(text):
