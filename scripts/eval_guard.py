@@ -171,25 +171,33 @@ async def eval_benign_prompts(pipeline: GuardPipeline, path: Path, what: str) ->
         print(f"attacks of the same kind caught as a user message: {caught}/{len(attacks)}")
 
 
-async def eval_kinds(pipeline: GuardPipeline, path: Path, what: str) -> None:
+async def eval_kinds(pipeline: GuardPipeline, path: Path, what: str, as_system: bool = False) -> None:
     """Rows with a ``kind`` (jailbreak families in fresh wording, DevOps requests and exfiltration of the same
-    surface), per kind: stopped as injection, and stopped at all (any category acted on, default profile)."""
+    surface), per kind: stopped as injection, and stopped at all (any category acted on, default profile); with
+    ``as_system``, also the benign rows flagged as injection when they are the system message."""
     rows = [json.loads(line) for line in path.open()]
     injection: collections.Counter = collections.Counter()
     stopped: collections.Counter = collections.Counter()
     total: collections.Counter = collections.Counter()
+    system = 0
     for row in rows:
         v = await pipeline.screen_text(row["text"], BLOCK)
         key = (row["label"], row["kind"])
         total[key] += 1
         injection[key] += "prompt_injection" in v.categories
         stopped[key] += not v.forward
+        if as_system and not row["label"]:
+            body = {"messages": [{"role": "system", "content": row["text"]}, {"role": "user", "content": "Hi!"}]}
+            system += "prompt_injection" in (await pipeline.screen_chat(body, LOG)).categories
     print(f"\n== {what} ({path.name}), per kind: injection / blocked by any category / rows ==")
     for label in (1, 0):
         keys = sorted(k for k in total if k[0] == label)
         print(("attacks caught" if label else "benign flagged") + f": {sum(injection[k] for k in keys)} / "
               f"{sum(stopped[k] for k in keys)} of {sum(total[k] for k in keys)}")
         print("  " + "  ".join(f"{k[1]} {injection[k]}/{stopped[k]}/{total[k]}" for k in keys))
+    if as_system:
+        benign = sum(n for (label, _), n in total.items() if not label)
+        print(f"benign as the system message, flagged as injection: {system}/{benign}")
 
 
 async def eval_policy(pipeline: GuardPipeline, path: Path, what: str = "") -> None:
@@ -276,14 +284,13 @@ async def main() -> None:
         await eval_injection(pipeline, args.injection, args.limit)
     if "injection" in names:
         for path, what in ((args.operator, "operator/persona prompts"), (args.format, "output-format instructions"),
-                           (args.format_heldout, "output-format instructions, written apart"),
-                           (args.agent, "DevOps, data and agent requests")):
+                           (args.format_heldout, "output-format instructions, written apart")):
             if path.exists():
                 await eval_benign_prompts(pipeline, path, what)
-        for path, what in ((args.agent, "DevOps, data and agent requests"),
-                           (args.jailbreaks, "jailbreak families written apart")):
+        for path, what, system in ((args.agent, "DevOps, data and agent requests", True),
+                                   (args.jailbreaks, "jailbreak families written apart", False)):
             if path.exists():
-                await eval_kinds(pipeline, path, what)
+                await eval_kinds(pipeline, path, what, system)
     if "pii" in names:
         if args.pii.exists():
             await eval_pii(pipeline, args.pii)
