@@ -83,7 +83,7 @@ class DecodedView:
     def _place(self, at: int, after: bool) -> int:
         """Where decoded character ``at`` is in the screened text; on the space joining two stretches, the first
         character after it (``after``) or the last before it."""
-        k = max(bisect.bisect_right([p[0] for p in self.pieces], at) - 1, 0)
+        k = max(bisect.bisect_right(self.pieces, at, key=lambda piece: piece[0]) - 1, 0)
         dec, src, n = self.pieces[k]
         if at < dec + n:
             return src + max(at - dec, 0)
