@@ -23,11 +23,12 @@ from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerRe
 SECRET_ENTITIES = ("API_KEY", "PRIVATE_KEY", "PASSWORD")
 
 # A reference to a secret, not one: ${VAR}, $(cmd), $VAR, %VAR%, %(name)s, <your password>, {{ .Values.pw }}, ****,
-# os.environ[...]. A value that merely starts with "$" or "%" and mixes cases and digits ("$fRIeTfg4h0L") is a
-# password: those were dropped as placeholders.
+# ••••••••, [REDACTED], os.environ[...]. A value that merely starts with "$" or "%" and mixes cases and digits
+# ("$fRIeTfg4h0L") is a password: those were dropped as placeholders.
 _PLACEHOLDER = re.compile(
-    r"^(?:\$[{(]|\$[A-Za-z_]\w*$|%[A-Za-z_]\w*%|%\(|%s$|<|\{|\*{3,}|x{4,}|os\.|getenv|process\.env|env\["
-    r"|arn:|!vault|vault:|ssm:|none$|null$|nil$|undefined$|true$|false$|password$|passwd$|pass$|secret$|pwd$)",
+    r"^(?:\$[{(]|\$[A-Za-z_]\w*$|%[A-Za-z_]\w*%|%\(|%s$|<|\{|\*{3,}|x{4,}|[•●·]{3,}|os\.|getenv|process\.env"
+    r"|env\[|arn:|!vault|vault:|ssm:|none$|null$|nil$|undefined$|true$|false$|password$|passwd$|pass$|secret$|pwd$"
+    r"|\[?(?:redacted|masked|hidden|removed|omitted|filtered)\]?$)",
     re.I,
 )
 
@@ -46,12 +47,15 @@ def _not_placeholder(token: str) -> bool:
     if token[:1] in ("$", "%", "<", "{") and _mixed(token[1:]) and not re.search(r"[_>}%]", token[1:]):
         return True  # "$fRIeTfg4h0L", "<asNbJNC3LLZ": a password, not a variable or a <placeholder>
     return not (_PLACEHOLDER.match(token) or token.lower().startswith(("your", "my_", "example", "changeme"))
-                or _CONSTANT.fullmatch(token) or _DOTTED_NAME.fullmatch(token))
+                or _CONSTANT.fullmatch(token) or (_DOTTED_NAME.fullmatch(token) and not _PASSPHRASE.fullmatch(token)))
 
 
 # The name of the setting, not its value: client_secret: "GOOGLE_CLIENT_SECRET", "onboarding.formBody.resetPassword"
 _CONSTANT = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 _DOTTED_NAME = re.compile(r"[a-z][a-zA-Z0-9]*(?:\.[a-z][a-zA-Z0-9]*){2,}")
+# A generated passphrase, not a dotted name or an attribute: three or more lower-case words and a number
+# ("jasper.onyx.harbor5", as password managers make them).
+_PASSPHRASE = re.compile(r"[a-z]{3,}(?:\.[a-z]{3,}){2,}[0-9]{1,4}")
 
 
 _CALL_OR_INDEX = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[(\[]")
@@ -68,7 +72,8 @@ def _code(value: str) -> bool:
     value = value.removeprefix("=")
     bare = value.rstrip(")]};,:")
     return bool((value.startswith(("(", "[")) and not _mixed(value)) or _CALL_OR_INDEX.match(value)
-                or _OPERATORS.search(value) or _ATTRIBUTE.fullmatch(bare) or _NAMED_LIKE_A_SECRET.fullmatch(bare)
+                or _OPERATORS.search(value) or (_ATTRIBUTE.fullmatch(bare) and not _PASSPHRASE.fullmatch(bare))
+                or _NAMED_LIKE_A_SECRET.fullmatch(bare)
                 or not _not_placeholder(bare))
 
 
@@ -153,6 +158,10 @@ def _password_like(token: str) -> bool:
     mixed_case = classes[0] and classes[1] and len(core) >= 8 and not _camel_words(core)
     return (_not_placeholder(token) and (sum(classes) >= 3 or mixed_case or _random_looking(token))
             and not _FILE_NAME.search(core))
+
+
+def _strong_password(token: str) -> bool:
+    return len(token) >= 8 and _password_like(token)
 
 
 def _basic_credentials(token: str) -> bool:
@@ -250,6 +259,7 @@ _ARGUMENT = r"""(?:"([^"\n]{3,})"|'([^'\n]{3,})'|([^\s"']{3,}))"""
 _PW_NAMES = "password|passwd|passphrase|pwd|pass|psk|db_pass|secret|client_secret"
 _PW_NAMES_STATED = "password|passwd|passphrase|pwd|pw|psk|secret|client_secret|become_pass|ssh_pass"
 _PW_WORDS = "password|passwd|passphrase|pwd"
+_PW_WORDS_ANY_LANGUAGE = "password|passwd|passphrase|passwort|kennwort|wachtwoord|contrase(?:ñ|n)a|mot de passe|senha"
 # A name that ends in one of these holds a key or token ("OPENAI_API_KEY", "x-api-key", "SECRET_KEY", "apiKey"); a
 # name that goes on past it ("api_key_id", "token_count") does not. Its value counts only if it looks generated.
 _KEY_NAMES = (
@@ -265,6 +275,8 @@ _KEY_VALUE = (
 _PW_HINTS = ("pass", "pwd", "secret")  # in the lower-cased text
 # A password after a user name, up to a blank or a quote: "login: admin / Hunter2024!" is often quoted whole.
 _PAIRED_VALUE = r"""([^\s"'`]{4,100})(?![^\s"'`])"""
+# ... and in a sentence, without the comma or full stop after it ("set it to Kx8#pq2Lm, but").
+_PROSE_VALUE = r"""([^\s"'`]{4,100}?)[.,;:]?(?![^\s"'`])"""
 # A .pgpass field other than the password: not a bare number.
 _PGPASS_FIELD = r"(?!\d{1,63}:)(?:\\\S|[^\s:\\]){1,253}"
 
@@ -359,6 +371,21 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     ),
     _p("PASSWORD", "password_is", r"[ \t]+is[ \t]+[\"']?" + _ASSIGNED_VALUE, ("pass", "pwd"), score=0.85,
        group=2, valid=_not_a_word, flags=re.I, code_check=True, key=_PW_WORDS),
+    # Told in a sentence, in English or another language: "temp password s+zp2jL%zSP", "set the admin password to
+    # I0Xc~PV@@=", "I reset my password and set it to Ember_dune_7015", "mein Passwort ist Kx8#pq2Lm". Only its place
+    # says it is one, so it must look like one (8+ characters, three kinds of character or generated-looking).
+    _p("PASSWORD", "password_prose",
+       r"(?:[ \t]+(?:is[ \t]+now|is|was|to|ist|lautet|est|es|é|è)|[^.!?\n]{0,60}?\b(?:set|changed|updated|reset)"
+       r"[ \t]+(?:it[ \t]+)?to)?[ \t]+[\"'`]?" + _PROSE_VALUE,
+       ("pass", "kennwort", "contrase", "senha"), score=0.85, group=2, valid=_strong_password, flags=re.I,
+       code_check=True, key=_PW_WORDS_ANY_LANGUAGE),
+    # The password given to a login or connection call after the user name: smtp.login("clara", "VI8Pei7^gZnBC9"),
+    # DriverManager.getConnection(url, "admin", "indigo.nimbus.falcon7").
+    _p("PASSWORD", "login_call",
+       r"\b(?:login|auth|authenticate|connect|getConnection|sign_?in|simple_bind(?:_s)?)\(\s*(?:[^(),\n]{1,300},)?"
+       r"\s*[\"'][^\"'\n]{1,64}[\"']\s*,\s*[\"']([^\"'\n]{4,100})[\"']\s*\)",
+       ("login(", "auth(", "authenticate(", "connect(", "connection(", "signin(", "sign_in(", "simple_bind"),
+       score=0.85, group=1, valid=_password_like, flags=re.I),
     # PHP's define('DB_PASSWORD', '...'), XML elements and properties named like a password.
     _p("PASSWORD", "define", r"\bdefine\(\s*[\"']\w*(?:password|passwd|pwd|secret)\w*[\"']\s*,\s*" + _ARGUMENT,
        ("define",), score=0.85, group=-1, valid=_not_placeholder, flags=re.I),

@@ -102,6 +102,35 @@ def test_passwords_in_assignments_and_connection_strings(text: str, password: st
 
 
 @pytest.mark.parametrize(
+    ("text", "password"),
+    [
+        # generated passphrases of dotted words, not dotted names or attributes
+        ("[db]\nuser = app\npassword = maple.orbit.cinder4\n", "maple.orbit.cinder4"),
+        ('DB_PASSWORD: "raven.quartz.lagoon12"', "raven.quartz.lagoon12"),
+        ("REDIS_URL=redis://:ember.delta.harbor3@cache:6379/0", "ember.delta.harbor3"),
+        ("username=kim&password=cobalt.tulip.onyx9&remember=1", "cobalt.tulip.onyx9"),
+        # told in a sentence, in English or another language
+        ("new hire: user j.ortiz, temp password Qm4!zR8tW2 (change it at first login)", "Qm4!zR8tW2"),
+        ("I set the router admin password to P7v~Lk2@@x=, is that strong enough?", "P7v~Lk2@@x="),
+        ("Please log in as sam.lee with password HarborPine482@ and check the orders page.", "HarborPine482@"),
+        ("I reset my password this morning and set it to Ferns_lake_3381, but the app still says wrong.",
+         "Ferns_lake_3381"),
+        ("Mein Passwort ist tundra.beryl.falcon6, aber die App sagt 'falsch'.", "tundra.beryl.falcon6"),
+        ("Das Kennwort lautet Rt5$kLm9qz.", "Rt5$kLm9qz"),
+        ("Mon mot de passe est Vq8#nB2xLp et il ne marche plus.", "Vq8#nB2xLp"),
+        ("mi contraseña es Xy7!mnop22 y no funciona", "Xy7!mnop22"),
+        # given to a login or connection call after the user name
+        ('server.login("ops@example.org", "Wq3^rT8yPz")', "Wq3^rT8yPz"),
+        ('DriverManager.getConnection(\n    "jdbc:mysql://db1:3306/shop", "report", "flint.cedar.moss7");',
+         "flint.cedar.moss7"),
+        ('ldap.simple_bind_s("cn=admin,dc=example,dc=org", "Adm1n!2024x")', "Adm1n!2024x"),
+    ],
+)
+def test_passphrases_passwords_told_in_prose_and_given_to_login_calls(text: str, password: str) -> None:
+    assert ("PASSWORD", password) in found(text)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "commit 3f786850e387550fdab836ed7e6dc881de23001b fixed it",
@@ -170,6 +199,19 @@ def test_passwords_in_assignments_and_connection_strings(text: str, password: st
         'client_secret: "GOOGLE_CLIENT_SECRET"',
         '"resetPassword": "onboarding.formBody.resetPassword"',
         "auth_password:s?.type===x",
+        # Masked values, prose about passwords, and login calls given variables or a word
+        "Password: •••••••• (hidden)",
+        '{"username": "admin", "password": "[REDACTED]"}',
+        "DB_PASSWORD: redacted",
+        "password = config.database.password",
+        'String password = System.getenv("DB_PASSWORD");',
+        "Reset your password to something memorable.",
+        "Use a password manager like 1Password to keep it.",
+        "Your password must be 12+ characters.",
+        "Mein Passwort ist abgelaufen.",
+        'login("admin", "password")',
+        "client.login(username, password)",
+        'auth("user", os.environ["PW"])',
     ],
 )
 def test_look_alikes_are_not_credentials(text: str) -> None:
