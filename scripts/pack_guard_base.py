@@ -35,8 +35,9 @@ def pack(out: Path, layers: int = 4) -> None:
     used = {0, 100, 101, 102, 103}
     from guard_training.augment import DOCUMENT_TASKS, QUESTIONS_ABOUT
 
-    # --planted-tasks' written tasks, and the rows --format-requests, --agent-requests and --jailbreak-frames can make
-    extra = load_rows(format_requests=2000, agent_requests=4000, jailbreak_frames=4000)
+    # --planted-tasks' written tasks, and the rows --format-requests, --agent-requests, --jailbreak-frames and
+    # --hard-negatives can add
+    extra = load_rows(format_requests=2000, agent_requests=4000, jailbreak_frames=4000, hard_negatives=True)
     texts = [r["text"] for r in extra] + list(DOCUMENT_TASKS) + list(QUESTIONS_ABOUT)
     for enc in load_tokenizer(base / "tokenizer.json").encode_batch(texts):
         used.update(enc.ids)

@@ -87,6 +87,9 @@ def parse() -> argparse.Namespace:
                    help="add N persuasive frames (a late relative, 'hypothetically', a game...) around a harmful "
                         "request (attacks) and N around a harmless one (benign) to the synthetic rows; 0 for the "
                         "shipped model")
+    p.add_argument("--hard-negatives", action="store_true",
+                   help="add the 330 written hard negatives of data/guard/injection_hard_negatives_dev.jsonl (benign "
+                        "firm instructions, security talk, code with trigger words...); off for the shipped model")
     p.add_argument("--planted-tasks", type=int, default=0,
                    help="add N documents carrying a request not about them, and 2N controls (documents alone, "
                         "and framed by a request about them; tried, not shipped)")
@@ -153,7 +156,7 @@ def main() -> None:
         return
     write_synthetic(SYNTHETIC_FILE)
     rows = load_rows(format_requests=args.format_requests, agent_requests=args.agent_requests,
-                     jailbreak_frames=args.jailbreak_frames)
+                     jailbreak_frames=args.jailbreak_frames, hard_negatives=args.hard_negatives)
     if args.smoke:
         rows = rows[:: max(1, len(rows) // args.smoke)]
     print(f"{len(rows)} rows ({sum(not is_synthetic(r) for r in rows)} public), base model {base}", flush=True)

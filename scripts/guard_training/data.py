@@ -11,6 +11,10 @@ from .synthetic import generate
 REPO = Path(__file__).resolve().parents[2]
 DEV_FILE = REPO / "data" / "guard" / "injection_dev.jsonl"
 SYNTHETIC_FILE = REPO / "data" / "guard" / "synthetic_hard_cases.jsonl"
+# Benign requests that read like injections (firm instructions to the assistant, security talk, code full of
+# "ignore" and "override", quoted documents, admin work), written by hand apart from the guard; a second file by
+# another writer, injection_hard_negatives_heldout.jsonl, is kept for evaluation.
+HARD_NEGATIVES_FILE = REPO / "data" / "guard" / "injection_hard_negatives_dev.jsonl"
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -25,14 +29,19 @@ def write_synthetic(path: Path = SYNTHETIC_FILE) -> list[dict]:
 
 
 def load_rows(dev_file: Path = DEV_FILE, with_synthetic: bool = True, format_requests: int = 0,
-              agent_requests: int = 0, jailbreak_frames: int = 0) -> list[dict]:
+              agent_requests: int = 0, jailbreak_frames: int = 0, hard_negatives: bool = False) -> list[dict]:
     """Dev rows first, then the synthetic rows (regenerated from the templates, so they always match them; with
     ``format_requests`` output-format rows, ``agent_requests`` agent rows and ``jailbreak_frames`` framed requests
-    after them, which ``SYNTHETIC_FILE`` does not hold)."""
+    after them, which ``SYNTHETIC_FILE`` does not hold), then with ``hard_negatives`` the written hard negatives
+    (source ``synthetic_hardneg_written``: ours, so reported apart from the public sources like the synthetic
+    rows)."""
     rows = read_jsonl(dev_file)
     if with_synthetic:
         rows += generate(format_requests=format_requests, agent_requests=agent_requests,
                          jailbreak_frames=jailbreak_frames)
+    if hard_negatives:
+        rows += [{"text": r["text"], "label": 0, "source": "synthetic_hardneg_written", "subset": r["kind"]}
+                 for r in read_jsonl(HARD_NEGATIVES_FILE)]
     return rows
 
 

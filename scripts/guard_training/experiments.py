@@ -138,7 +138,7 @@ class Runner:
         """What a model was trained with: its config and the augmentations made for it."""
         return {**cfg.as_dict(), "hidden_attacks": self.args.hidden_attacks, "planted_tasks": self.args.planted_tasks,
                 "format_requests": self.args.format_requests, "agent_requests": self.args.agent_requests,
-                "jailbreak_frames": self.args.jailbreak_frames}
+                "jailbreak_frames": self.args.jailbreak_frames, "hard_negatives": self.args.hard_negatives}
 
     def write_onnx(self, model, cfg: finetune.TrainConfig, recipe: dict) -> None:
         from services.guard.engine.injection import InjectionClassifier

@@ -1,6 +1,6 @@
 """The rows the training script can add beside the shipped synthetic ones (--format-requests, --agent-requests,
---jailbreak-frames): each set comes after the shipped rows and leaves them as they were, pairs benign rows with
-attacks of the same surface, and copies nothing from the held-out files that `just eval` reports."""
+--jailbreak-frames, --hard-negatives): each set comes after the shipped rows and leaves them as they were, pairs
+benign rows with attacks of the same surface, and copies nothing from the held-out files that `just eval` reports."""
 
 from __future__ import annotations
 
@@ -71,3 +71,21 @@ def test_no_added_row_shares_a_passage_with_the_held_out_files(option: str) -> N
     rows = _added(option, n)
     shared = {p for r in rows for p in _passages(r["text"]) & held_out}
     assert not shared, sorted(shared)[:5]
+
+
+def test_written_hard_negatives_are_benign_rows_after_the_rest_and_apart_from_every_held_out_file() -> None:
+    """Two writers given one brief share stock phrases ("how do i run only the"); a row that shares three or more
+    six-word passages with one held-out row is a near copy of it (22 such were dropped from the dev file)."""
+    from guard_training.data import load_rows
+
+    rows = load_rows()
+    more = load_rows(hard_negatives=True)
+    assert more[: len(rows)] == rows
+    added = more[len(rows) :]
+    assert len(added) == 308 and {(r["label"], r["source"]) for r in added} == {(0, "synthetic_hardneg_written")}
+    names = ("injection_hard_negatives_heldout.jsonl", "format_directives_heldout.jsonl", "agent_task_prompts.jsonl",
+             "jailbreak_families_heldout.jsonl")
+    held_out = [_passages(json.loads(line)["text"]) for name in names for line in (DATA / name).open()]
+    near = [(r["text"][:60], len(p & h)) for r in added for p in [_passages(r["text"])] for h in held_out
+            if len(p & h) >= 3]
+    assert not near, near[:5]
