@@ -47,7 +47,21 @@ def _not_placeholder(token: str) -> bool:
     if token[:1] in ("$", "%", "<", "{") and _mixed(token[1:]) and not re.search(r"[_>}%]", token[1:]):
         return True  # "$fRIeTfg4h0L", "<asNbJNC3LLZ": a password, not a variable or a <placeholder>
     return not (_PLACEHOLDER.match(token) or token.lower().startswith(("your", "my_", "example", "changeme"))
+                or _names_a_secret(token) or token in _KEYWORDS
                 or _CONSTANT.fullmatch(token) or (_DOTTED_NAME.fullmatch(token) and not _PASSPHRASE.fullmatch(token)))
+
+
+_WORD_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_SECRET_WORDS = frozenset({"password", "passwd", "secret", "pwd", "pass"})
+_KEYWORDS = frozenset({"await", "lambda", "yield", "new", "async", "function", "typeof", "not"})  # code, not a value
+
+
+def _names_a_secret(token: str) -> bool:
+    """A name made of words, one of them a secret word: a mapping's or a schema's name ("challengePassword",
+    "client_secret", "profile-username-password"), not its value."""
+    parts = _WORD_PARTS.findall(token)
+    return (len(parts) >= 2 and all(c.isalpha() or c in "_-" for c in token)
+            and any(p.lower() in _SECRET_WORDS for p in parts))
 
 
 # The name of the setting, not its value: client_secret: "GOOGLE_CLIENT_SECRET", "onboarding.formBody.resetPassword"
@@ -64,6 +78,30 @@ _NAMED_LIKE_A_SECRET = re.compile(r"[A-Za-z_]*(?:pass|pwd|secret|token|key)[A-Za
 _OPERATORS = re.compile(r"\)\{|\}\)|=>|\?\?|\?\.|&&|\|\||\(\)")  # minified JS: password:t})=>{
 
 
+# A type annotation, not a value: "password: str", "password: bytes | None", "password: Final = ...",
+# "password: Optional[SecretStr] = None" (Python, TypeScript, schemas).
+_TYPE_NAME = re.compile(
+    r"(?:str|bytes|bool|int|float|Any|Final|None|SecretStr|SecretBytes|string|number|boolean|char|"
+    r"(?:Optional|Union|Annotated|Literal|list|List|dict|Dict|tuple|Tuple|typing\.\w+)\[.*)")
+# Before the key: the names of a tuple being unpacked ("username, password = credentials").
+_UNPACKED = re.compile(r"(?:^|[\s(\[])[A-Za-z_]\w*[ \t]*,[ \t]*\Z", re.M)
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+# After a stated word: more words on its line ("password: Database password", ":param password: encrypt the key
+# with it"), a description of the field, not its value ("password: sunshine" at a line's end stays a password).
+_DESCRIBED = re.compile(r"[ \t]+[A-Za-z]")
+
+
+def _code_around(text: str, m: re.Match[str], g: int, stated: bool) -> bool:
+    """An unquoted value that its place shows is code or a description: one of a tuple's names being unpacked, or a
+    word stated before a description."""
+    value = m.group(g)
+    if "key" in m.re.groupindex and _IDENTIFIER.fullmatch(value):
+        k = m.start("key")
+        if _UNPACKED.search(text, max(0, k - 40), k):
+            return True
+    return stated and value.isalpha() and _DESCRIBED.match(text, m.end(g)) is not None
+
+
 def _code(value: str) -> bool:
     """An unquoted value that is code, not a secret: a tuple or a list, a call or an index (getpass.getpass(,
     request.form[), an operator, an attribute (self.password, input.value), or a variable named like the key
@@ -72,6 +110,7 @@ def _code(value: str) -> bool:
     value = value.removeprefix("=")
     bare = value.rstrip(")]};,:")
     return bool((value.startswith(("(", "[")) and not _mixed(value)) or _CALL_OR_INDEX.match(value)
+                or _TYPE_NAME.fullmatch(bare)
                 or _OPERATORS.search(value) or (_ATTRIBUTE.fullmatch(bare) and not _PASSPHRASE.fullmatch(bare))
                 or _NAMED_LIKE_A_SECRET.fullmatch(bare)
                 or not _not_placeholder(bare))
@@ -510,7 +549,8 @@ class CredentialRecognizer(LocalRecognizer):
                 value = m.group(g)
                 if p.valid is not None and not p.valid(value):
                     continue
-                if p.code_check and text[m.start(g) - 1 : m.start(g)] not in ("'", '"') and _code(value):
+                if p.code_check and text[m.start(g) - 1 : m.start(g)] not in ("'", '"') and (
+                        _code(value) or _code_around(text, m, g, p.name == "password_stated")):
                     continue
                 results.append(self._result(p.entity, p.name, m.start(g), m.end(g), p.score))
         if (not entities or "API_KEY" in entities) and ("AKIA" in text or "ASIA" in text) and (

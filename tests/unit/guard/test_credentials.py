@@ -124,6 +124,10 @@ def test_passwords_in_assignments_and_connection_strings(text: str, password: st
         ('DriverManager.getConnection(\n    "jdbc:mysql://db1:3306/shop", "report", "flint.cedar.moss7");',
          "flint.cedar.moss7"),
         ('ldap.simple_bind_s("cn=admin,dc=example,dc=org", "Adm1n!2024x")', "Adm1n!2024x"),
+        # what code-shaped look-alikes leave alone
+        ("user=bob, password=dragon", "dragon"),
+        ("User ID: lmay Password: patpup45  Please contact the help desk", "patpup45"),
+        ("Hi team,\nI reset my password and set it to Ember_dune_7015", "Ember_dune_7015"),
     ],
 )
 def test_passphrases_passwords_told_in_prose_and_given_to_login_calls(text: str, password: str) -> None:
@@ -212,6 +216,16 @@ def test_passphrases_passwords_told_in_prose_and_given_to_login_calls(text: str,
         'login("admin", "password")',
         "client.login(username, password)",
         'auth("user", os.environ["PW"])',
+        # Code pasted whole: annotations, unpacking, docstrings, name mappings, keywords
+        "def check_credentials(username: str, password: str) -> bool:",
+        "def __init__(self, username: bytes | str, password: bytes | str) -> None:",
+        "    password: Optional[SecretStr] = None",
+        "    password: Final = urllib.parse.unquote(parsed.password)",
+        "username, password = credentials",
+        "    :param password: encrypt the private key with this password",
+        "        username: Database username\n        password: Database password\n",
+        '{"CHALLENGE_PASSWORD": "challengePassword", "client_secret": "oauth_client_secret"}',
+        "password = await read_password()",
     ],
 )
 def test_look_alikes_are_not_credentials(text: str) -> None:
