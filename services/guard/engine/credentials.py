@@ -28,7 +28,9 @@ SECRET_ENTITIES = ("API_KEY", "PRIVATE_KEY", "PASSWORD")
 _PLACEHOLDER = re.compile(
     r"^(?:\$[{(]|\$[A-Za-z_]\w*$|%[A-Za-z_]\w*%|%\(|%s$|<|\{|\*{3,}|x{4,}|[•●·]{3,}|os\.|getenv|process\.env"
     r"|env\[|arn:|!vault|vault:|ssm:|none$|null$|nil$|undefined$|true$|false$|password$|passwd$|pass$|secret$|pwd$"
-    r"|\[?(?:redacted|masked|hidden|removed|omitted|filtered)\]?$)",
+    r"|\[?(?:redacted|masked|hidden|removed|omitted|filtered)\]?$|\[.*\]$|@Microsoft\.KeyVault\("
+    # a hash of a password, not the password: bcrypt, argon2, crypt(3), Django's and LDAP's
+    r"|\$2[abxy]?\$\d\d\$|\$argon2|\$[156y]\$|\$sha\d|pbkdf2[_:$]|\{s?sha|scrypt[:$]|sha\d+\$|md5\$)",
     re.I,
 )
 
@@ -48,7 +50,7 @@ def _not_placeholder(token: str) -> bool:
         return True  # "$fRIeTfg4h0L", "<asNbJNC3LLZ": a password, not a variable or a <placeholder>
     return not (_PLACEHOLDER.match(token) or token.lower().startswith(("your", "my_", "example", "changeme"))
                 or _names_a_secret(token) or token in _KEYWORDS
-                or _CONSTANT.fullmatch(token) or (_DOTTED_NAME.fullmatch(token) and not _PASSPHRASE.fullmatch(token)))
+                or _CONSTANT.fullmatch(token) or (_DOTTED_NAME.fullmatch(token) and not _passphrase(token)))
 
 
 _WORD_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
@@ -67,9 +69,31 @@ def _names_a_secret(token: str) -> bool:
 # The name of the setting, not its value: client_secret: "GOOGLE_CLIENT_SECRET", "onboarding.formBody.resetPassword"
 _CONSTANT = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 _DOTTED_NAME = re.compile(r"[a-z][a-zA-Z0-9]*(?:\.[a-z][a-zA-Z0-9]*){2,}")
-# A generated passphrase, not a dotted name or an attribute: three or more lower-case words and a number
-# ("jasper.onyx.harbor5", as password managers make them).
-_PASSPHRASE = re.compile(r"[a-z]{3,}(?:\.[a-z]{3,}){2,}[0-9]{1,4}")
+# A passphrase, not a dotted name or an attribute: words of 3+ letters joined by ".", "-", "_" or " " ("jasper.onyx.
+# harbor5", "Canyon.Shovel.Kettle", "nectar-prairie-cobalt$", "Munich78.Sandal"), three or more, or two with a digit
+# or a symbol; none of them a word of code ("config.database.host", "self.password", "os.environ").
+_PHRASE_PART = re.compile(r"[A-Za-z]?[a-z]{2,}[0-9]*|[0-9]{2,}")
+_PHRASE_END = re.compile(r"[^A-Za-z0-9]{0,3}")
+_CODE_WORDS = frozenset("""
+self this cls os sys env environ config conf cfg settings secrets secret password passwd pwd pass key keys token
+auth credentials creds cred db database value values params param args kwargs options opts request req res response
+body form data user users input props state vault app process default defaults get field fields model obj ctx
+context item row record account login session info result payload json yaml
+""".split())
+
+
+def _passphrase(token: str) -> bool:
+    for sep in ".-_ ":
+        if sep in token:
+            break
+    else:
+        return False
+    *parts, last = token.split(sep)
+    tail = _PHRASE_END.fullmatch(last[len(m.group()):]) if (m := _PHRASE_PART.match(last)) else None
+    parts.append(m.group() if tail else "")
+    return (all(_PHRASE_PART.fullmatch(x) for x in parts) and sum(x[:1].isalpha() for x in parts) >= 2
+            and (len(parts) >= 3 or any(c.isdigit() for c in token) or bool(tail and tail.group()))
+            and not any(x.lower() in _CODE_WORDS for x in parts))
 
 
 _CALL_OR_INDEX = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[(\[]")
@@ -81,25 +105,36 @@ _OPERATORS = re.compile(r"\)\{|\}\)|=>|\?\?|\?\.|&&|\|\||\(\)")  # minified JS: 
 # A type annotation, not a value: "password: str", "password: bytes | None", "password: Final = ...",
 # "password: Optional[SecretStr] = None" (Python, TypeScript, schemas).
 _TYPE_NAME = re.compile(
-    r"(?:str|bytes|bool|int|float|Any|Final|None|SecretStr|SecretBytes|string|number|boolean|char|"
+    r"(?:(?:str|bytes|bool|int|float|Any|Final|None|SecretStr|SecretBytes|string|String|number|boolean|Boolean|char|"
+    r"Int|ID)!?|"
     r"(?:Optional|Union|Annotated|Literal|list|List|dict|Dict|tuple|Tuple|typing\.\w+)\[.*)")
 # Before the key: the names of a tuple being unpacked ("username, password = credentials").
 _UNPACKED = re.compile(r"(?:^|[\s(\[])[A-Za-z_]\w*[ \t]*,[ \t]*\Z", re.M)
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_PATH = re.compile(r"~?/[\w.\-]+(?:/[\w.\-]*)*")  # PWD=/home/alice: the working directory
 # After a stated word: more words on its line ("password: Database password", ":param password: encrypt the key
 # with it"), a description of the field, not its value ("password: sunshine" at a line's end stays a password).
 _DESCRIBED = re.compile(r"[ \t]+[A-Za-z]")
+_DESCRIBED_AFTER = frozenset({"password_stated", "cli_password"})
 
 
-def _code_around(text: str, m: re.Match[str], g: int, stated: bool) -> bool:
-    """An unquoted value that its place shows is code or a description: one of a tuple's names being unpacked, or a
-    word stated before a description."""
-    value = m.group(g)
-    if "key" in m.re.groupindex and _IDENTIFIER.fullmatch(value):
+def _code_around(text: str, m: re.Match[str], g: int) -> bool:
+    """An unquoted value that its place shows is code: one of a tuple's names being unpacked."""
+    if "key" in m.re.groupindex and _IDENTIFIER.fullmatch(m.group(g)):
         k = m.start("key")
-        if _UNPACKED.search(text, max(0, k - 40), k):
-            return True
-    return stated and value.isalpha() and _DESCRIBED.match(text, m.end(g)) is not None
+        return _UNPACKED.search(text, max(0, k - 40), k) is not None
+    return False
+
+
+def _called(value: str) -> bool:
+    """A call or an index of a name ("getpass.getpass(", "request.form["), not a password with a bracket in it
+    ("sLMwXYXc(+8rhw", "T(9Je~OC2"): the name has two characters or more and is not generated-looking."""
+    m = _CALL_OR_INDEX.match(value)
+    name = m.group()[:-1].rsplit(".", 1)[-1] if m else ""
+    cases = [c.isupper() for c in name if c.isalpha()]
+    generated = _mixed(name) or (name[:1].islower() and any(cases)
+                                 and sum(a != b for a, b in itertools.pairwise(cases)) >= len(name) / 4)
+    return len(name) >= 2 and not generated
 
 
 def _code(value: str) -> bool:
@@ -109,9 +144,9 @@ def _code(value: str) -> bool:
     passwords. A leading "=" changes nothing: "=SUM(A1:B2)" is a formula, "=Wq7mZ2!x" a password."""
     value = value.removeprefix("=")
     bare = value.rstrip(")]};,:")
-    return bool((value.startswith(("(", "[")) and not _mixed(value)) or _CALL_OR_INDEX.match(value)
+    return bool((value.startswith(("(", "[")) and not _mixed(value)) or _called(value) or _PATH.fullmatch(bare)
                 or _TYPE_NAME.fullmatch(bare)
-                or _OPERATORS.search(value) or (_ATTRIBUTE.fullmatch(bare) and not _PASSPHRASE.fullmatch(bare))
+                or _OPERATORS.search(value) or (_ATTRIBUTE.fullmatch(bare) and not _passphrase(bare))
                 or _NAMED_LIKE_A_SECRET.fullmatch(bare)
                 or not _not_placeholder(bare))
 
@@ -151,6 +186,7 @@ generated managed handled checked verified ignored enabled disabled unset unknow
 often sometimes currently still also only just probably likely definitely very really quite actually being used
 needed stale rotated complex simple random unique private public secret confidential sensitive available shared
 case-sensitive must should will can cannot may might sorry please enter type leave not at be has have was is are
+yes no specified set given supplied provided passed entered read taken prompted sent
 the a an this that of for to in on with by it its our their
 """.split())
 
@@ -195,7 +231,7 @@ def _password_like(token: str) -> bool:
     classes = (any(c.isupper() for c in core), any(c.islower() for c in core), any(c.isdigit() for c in core),
                any(not c.isalnum() for c in core))
     mixed_case = classes[0] and classes[1] and len(core) >= 8 and not _camel_words(core)
-    return (_not_placeholder(token) and (sum(classes) >= 3 or mixed_case or _random_looking(token))
+    return (_not_placeholder(token) and (sum(classes) >= 3 or mixed_case or _random_looking(token) or _passphrase(core))
             and not _FILE_NAME.search(core))
 
 
@@ -215,7 +251,7 @@ def _basic_credentials(token: str) -> bool:
 def _not_a_word(token: str) -> bool:
     """Not a word about a password ("The password is required", "Password: (leave blank)"), nor a path ("Output of
     pwd: /home/ubuntu")."""
-    return (_not_placeholder(token) and token.lower().rstrip(".,;:!?") not in _ABOUT_A_PASSWORD
+    return (_not_placeholder(token) and token.lower().rstrip(".,;:!?)]") not in _ABOUT_A_PASSWORD
             and not token.startswith(("/", "~/", "./", "(", "[")))
 
 
@@ -298,7 +334,8 @@ _ARGUMENT = r"""(?:"([^"\n]{3,})"|'([^'\n]{3,})'|([^\s"']{3,}))"""
 _PW_NAMES = "password|passwd|passphrase|pwd|pass|psk|db_pass|secret|client_secret"
 _PW_NAMES_STATED = "password|passwd|passphrase|pwd|pw|psk|secret|client_secret|become_pass|ssh_pass"
 _PW_WORDS = "password|passwd|passphrase|pwd"
-_PW_WORDS_ANY_LANGUAGE = "password|passwd|passphrase|passwort|kennwort|wachtwoord|contrase(?:ñ|n)a|mot de passe|senha"
+_PW_WORDS_ANY_LANGUAGE = ("password|passwd|passphrase|pw|passwort|kennwort|wachtwoord|contrase(?:ñ|n)a|mot de passe"
+                          "|mdp|senha|palavra-passe|parola d'ordine")
 # A name that ends in one of these holds a key or token ("OPENAI_API_KEY", "x-api-key", "SECRET_KEY", "apiKey"); a
 # name that goes on past it ("api_key_id", "token_count") does not. Its value counts only if it looks generated.
 _KEY_NAMES = (
@@ -411,12 +448,14 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p("PASSWORD", "password_is", r"[ \t]+is[ \t]+[\"']?" + _ASSIGNED_VALUE, ("pass", "pwd"), score=0.85,
        group=2, valid=_not_a_word, flags=re.I, code_check=True, key=_PW_WORDS),
     # Told in a sentence, in English or another language: "temp password s+zp2jL%zSP", "set the admin password to
-    # I0Xc~PV@@=", "I reset my password and set it to Ember_dune_7015", "mein Passwort ist Kx8#pq2Lm". Only its place
-    # says it is one, so it must look like one (8+ characters, three kinds of character or generated-looking).
+    # I0Xc~PV@@=", "I reset my password and set it to Ember_dune_7015", "mein Passwort ist Kx8#pq2Lm", "la contraseña
+    # del wifi es v!rhoTn8a", "Wachtwoord: Ajax.2025x". Only its place says it is one, so it must look like one (8+
+    # characters: three kinds of character, generated-looking or a passphrase).
     _p("PASSWORD", "password_prose",
-       r"(?:[ \t]+(?:is[ \t]+now|is|was|to|ist|lautet|est|es|é|è)|[^.!?\n]{0,60}?\b(?:set|changed|updated|reset)"
-       r"[ \t]+(?:it[ \t]+)?to)?[ \t]+[\"'`]?" + _PROSE_VALUE,
-       ("pass", "kennwort", "contrase", "senha"), score=0.85, group=2, valid=_strong_password, flags=re.I,
+       r"(?:(?:[ \t]+[^\s.!?:;,]{1,24}){0,4}?(?:[ \t]+(?:is[ \t]+now|is|was|to|ist|lautet|est|es|é|è|är|er)|[ \t]*:)"
+       r"|[^.!?\n]{0,60}?\b(?:set|changed|updated|reset)[ \t]+(?:it[ \t]+)?to)?[ \t]+[\"'`]?" + _PROSE_VALUE,
+       ("pass", "pw", "kennwort", "contrase", "senha", "wachtwoord", "mdp", "parola"), score=0.85, group=2,
+       valid=_strong_password, flags=re.I,
        code_check=True, key=_PW_WORDS_ANY_LANGUAGE),
     # The password given to a login or connection call after the user name: smtp.login("clara", "VI8Pei7^gZnBC9"),
     # DriverManager.getConnection(url, "admin", "indigo.nimbus.falcon7").
@@ -550,8 +589,10 @@ class CredentialRecognizer(LocalRecognizer):
                 if p.valid is not None and not p.valid(value):
                     continue
                 if p.code_check and text[m.start(g) - 1 : m.start(g)] not in ("'", '"') and (
-                        _code(value) or _code_around(text, m, g, p.name == "password_stated")):
+                        _code(value) or _code_around(text, m, g)):
                     continue
+                if p.name in _DESCRIBED_AFTER and value.isalpha() and _DESCRIBED.match(text, m.end(g)):
+                    continue  # "password: Database password", "--password string   Password"
                 results.append(self._result(p.entity, p.name, m.start(g), m.end(g), p.score))
         if (not entities or "API_KEY" in entities) and ("AKIA" in text or "ASIA" in text) and (
                 ids := list(_AWS_ID.finditer(text))):

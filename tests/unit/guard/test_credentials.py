@@ -128,6 +128,17 @@ def test_passwords_in_assignments_and_connection_strings(text: str, password: st
         ("user=bob, password=dragon", "dragon"),
         ("User ID: lmay Password: patpup45  Please contact the help desk", "patpup45"),
         ("Hi team,\nI reset my password and set it to Ember_dune_7015", "Ember_dune_7015"),
+        # passphrases of words, and values with a bracket that are no call
+        ("terraform apply -var 'admin_password=Canyon.Shovel.Kettle'", "Canyon.Shovel.Kettle"),
+        ("machine.internal:5432:hr:replicator:nectar-prairie-cobalt$", "nectar-prairie-cobalt$"),
+        ('docker run --env "RABBITMQ_DEFAULT_PASS=sLMwXYXc(+8rhw1CFTc3&@g9" rabbitmq', "sLMwXYXc(+8rhw1CFTc3&@g9"),
+        ("spring.mail.password=T(9Je~OC2", "T(9Je~OC2"),
+        # more languages, and words between the name and the verb
+        ("La contraseña del wifi es v!rhoTn8a113w3i", "v!rhoTn8a113w3i"),
+        ("Het tijdelijke wachtwoord voor je account is XcQkzgDZn0K27 en is 24 uur geldig", "XcQkzgDZn0K27"),
+        ("Segue a senha do servidor de arquivos: January!16", "January!16"),
+        ("La password del wifi è 0z8sPWLs!!$", "0z8sPWLs!!$"),
+        ("the password for the staging admin is now Anchor%Plum16 (old one stopped working)", "Anchor%Plum16"),
     ],
 )
 def test_passphrases_passwords_told_in_prose_and_given_to_login_calls(text: str, password: str) -> None:
@@ -226,6 +237,18 @@ def test_passphrases_passwords_told_in_prose_and_given_to_login_calls(text: str,
         "        username: Database username\n        password: Database password\n",
         '{"CHALLENGE_PASSWORD": "challengePassword", "client_secret": "oauth_client_secret"}',
         "password = await read_password()",
+        # Hashes, vault references, bracketed placeholders, paths, answers and flag help
+        "auth_user.password (PBKDF2 hash): pbkdf2_sha256$600000$Q2xY9kP0aZ$c2FsdGVkLWhhc2gtdmFsdWUtaGVyZQ==",
+        "password_hash: $2b$12$KIXQJQ0m8yq0h6sY4oZ1vOQ8Yk1X9vXq2m3n4b5v6c7x8z9a0s1d2",
+        "DbPassword: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/DbPassword/)'",
+        'psql "postgresql://postgres:[YOUR-PASSWORD]@db.example.supabase.co:5432/postgres"',
+        "sudo: alice : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/home/alice ; USER=root",
+        "Access denied for user 'app'@'10.1.2.3' (using password: YES)",
+        "  -p, --password string   Password\n      --password-stdin    Take the password from stdin",
+        "-P password\n    Remote server password is specified on the command line.",
+        "input LoginInput {\n  email: String!\n  password: String!\n}",
+        "    password = models.CharField(max_length=128)",
+        "    client_secret=SecretStr(client_secret),",
     ],
 )
 def test_look_alikes_are_not_credentials(text: str) -> None:
