@@ -91,8 +91,10 @@ def _passphrase(token: str) -> bool:
     *parts, last = token.split(sep)
     tail = _PHRASE_END.fullmatch(last[len(m.group()):]) if (m := _PHRASE_PART.match(last)) else None
     parts.append(m.group() if tail else "")
+    marked = any(c.isdigit() for c in token) or bool(tail and tail.group())
+    # words and "_" or "-" alone are a name in code ("ldap_exop_refresh", "my-app-service")
     return (all(_PHRASE_PART.fullmatch(x) for x in parts) and sum(x[:1].isalpha() for x in parts) >= 2
-            and (len(parts) >= 3 or any(c.isdigit() for c in token) or bool(tail and tail.group()))
+            and (marked or (len(parts) >= 3 and sep in ". "))
             and not any(x.lower() in _CODE_WORDS for x in parts))
 
 
@@ -458,12 +460,34 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
        valid=_strong_password, flags=re.I,
        code_check=True, key=_PW_WORDS_ANY_LANGUAGE),
     # The password given to a login or connection call after the user name: smtp.login("clara", "VI8Pei7^gZnBC9"),
-    # DriverManager.getConnection(url, "admin", "indigo.nimbus.falcon7").
+    # DriverManager.getConnection(url, "admin", "indigo.nimbus.falcon7"), ssh.connect(host, 22, "ops", "..."),
+    # new NetworkCredential("alice", "..."), new Sequelize('db', 'user', '...', {...}).
     _p("PASSWORD", "login_call",
-       r"\b(?:login|auth|authenticate|connect|getConnection|sign_?in|simple_bind(?:_s)?)\(\s*(?:[^(),\n]{1,300},)?"
-       r"\s*[\"'][^\"'\n]{1,64}[\"']\s*,\s*[\"']([^\"'\n]{4,100})[\"']\s*\)",
-       ("login(", "auth(", "authenticate(", "connect(", "connection(", "signin(", "sign_in(", "simple_bind"),
+       r"\b(?:login|auth|authenticate|connect|getConnection|sign_?in|simple_bind(?:_s)?|ldap_bind|ftp_login"
+       r"|NetworkCredential|PasswordAuthentication|BasicAuth|HTTPBasicAuth|SetBasicAuth|Sequelize"
+       r"|PDO)\(\s*(?:[^(),\n]{1,300},\s*){0,3}[\"'][^\"'\n]{1,64}[\"']\s*,\s*[\"']([^\"'\n]{4,100})[\"']\s*[,)]",
+       ("login(", "auth(", "authenticate(", "connect(", "connection(", "signin(", "sign_in(", "simple_bind",
+        "ldap_bind(", "credential(", "authentication(", "sequelize(", "pdo("),
        score=0.85, group=1, valid=_password_like, flags=re.I),
+    # ... third to mysqli (host, user, password, database): the password is the third argument, not the last pair.
+    _p("PASSWORD", "mysqli_connect",
+       r"\b(?:mysqli?_connect|mysqli)\(\s*[^,()\n]{1,200},\s*[^,()\n]{1,100},\s*[\"']([^\"'\n]{4,100})[\"']",
+       ("mysql",), score=0.85, group=1, valid=_password_like, flags=re.I),
+    # ... as a (user, password) pair: requests' auth=("svc", "..."), basic_auth=(...), http_auth=(...).
+    _p("PASSWORD", "auth_pair",
+       r"\b(?:auth|basic_auth|http_auth)\s*=\s*[(\[]\s*[\"'][^\"'\n]{1,64}[\"']\s*,\s*[\"']([^\"'\n]{4,100})[\"']",
+       ("auth",), score=0.85, group=1, valid=_password_like, flags=re.I),
+    # ... set on a client or hashed in code: session.setPassword("..."), ssh.Password("..."), Hash::make('...').
+    _p("PASSWORD", "password_call",
+       r"(?:\.set_?password|\bssh\.Password|\bHash::make|\bpassword_hash|\bbcrypt\.hash(?:Sync)?|\bgenerate_password_hash)"
+       r"\(\s*[\"']([^\"'\n]{4,100})[\"']", ("password", "hash"), score=0.85, group=1, valid=_password_like,
+       flags=re.I),
+    # ... typed into a form field named like it, or its default: page.fill('#password', '...'), fill_in 'Password',
+    # with: '...', env('DB_PASSWORD', '...'), os.getenv("DB_PASS", "...").
+    _p("PASSWORD", "field_value",
+       r"[\"'][#.\w\[\]=-]*(?:password|passwd|pwd|_pass)[\w\]-]*[\"']\s*,\s*(?:with:\s*)?[\"']([^\"'\n]{4,100})[\"']"
+       r"(?=\s*[)\n])",  # not a list of names: 'curle_bad_password_entered', 'curle_couldnt_connect', ...
+       ("pass", "pwd"), score=0.85, group=1, valid=_password_like, flags=re.I),
     # PHP's define('DB_PASSWORD', '...'), XML elements and properties named like a password.
     _p("PASSWORD", "define", r"\bdefine\(\s*[\"']\w*(?:password|passwd|pwd|secret)\w*[\"']\s*,\s*" + _ARGUMENT,
        ("define",), score=0.85, group=-1, valid=_not_placeholder, flags=re.I),
@@ -488,6 +512,56 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
        group=-1, valid=_not_placeholder),
     _p("PASSWORD", "sshpass_p", r"\bsshpass\s+-p\s*" + _ARGUMENT, ("sshpass",), score=0.85, group=-1,
        valid=_not_placeholder),
+    # More tools that take a password on their command line.
+    _p("PASSWORD", "mongo_p", r"\bmongo\w{0,10}\b[^\n]{0,200}?\s-p\s+" + _ARGUMENT, ("mongo",), score=0.85,
+       group=-1, valid=_not_placeholder),
+    _p("PASSWORD", "ldap_w", r"\bldap\w{0,12}\b[^\n]{0,300}?\s-w[ \t]+" + _ARGUMENT, ("ldap",), score=0.85,
+       group=-1, valid=_not_placeholder),
+    _p("PASSWORD", "psexec_p", r"\bpsexec\b[^\n]{0,200}?\s-p\s+" + _ARGUMENT, ("psexec",), score=0.85,
+       group=-1, valid=_not_placeholder, flags=re.I),
+    _p("PASSWORD", "windows_pass", r"\b(?:cmdkey|runas|net)\b[^\n]{0,200}?/pass(?:word)?:" + _ARGUMENT,
+       ("/pass",), score=0.85, group=-1, valid=_not_placeholder, flags=re.I),
+    _p("PASSWORD", "net_use", r"\bnet\s+use\b[^\n]{0,200}?/user:\S+\s+(?!/)" + _ARGUMENT, ("net use",), score=0.85,
+       group=-1, valid=_not_placeholder, flags=re.I),
+    _p("PASSWORD", "net_user", r"\bnet\s+user\s+\S+\s+(?!/)" + _ARGUMENT + r"(?=\s+/add)", ("net user",),
+       score=0.85, group=-1, valid=_not_placeholder, flags=re.I),
+    _p("PASSWORD", "htpasswd_b",
+       r"\bhtpasswd\s+-[A-Za-z]*b[A-Za-z]*(?:\s+-[A-Za-z]+)*\s+(?:\S+\s+)?\S+\s+" + _ARGUMENT
+       + r"(?=[ \t]*(?:$|[>|;&)]))", ("htpasswd",), score=0.85, group=-1, valid=_not_placeholder, flags=re.M),
+    _p("PASSWORD", "openssl_passwd", r"\bopenssl\s+passwd(?:\s+-\S+)*\s+" + _ARGUMENT, ("openssl",), score=0.85,
+       group=-1, valid=_not_placeholder),
+    _p("PASSWORD", "chpasswd", r"[\"']?[\w.@-]{1,32}:([^\s:'\"]{4,100})[\"']?\s*\|\s*(?:sudo\s+)?chpass",
+       ("chpass",), score=0.85, group=1, valid=_not_placeholder),
+    _p("PASSWORD", "smbclient_u", r"\bsmbclient\b[^\n]{0,200}?\s-U\s*[\"']?[^\s%'\"]+%([^\s'\"]{3,100})",
+       ("smbclient",), score=0.85, group=1, valid=_not_placeholder),
+    _p("PASSWORD", "lftp_u", r"\blftp\b[^\n]{0,100}?\s-u\s*[\"']?[^\s,'\"]+,[\"']?([^\s'\"]{3,100}?)[\"']?(?=\s)",
+       ("lftp",), score=0.85, group=1, valid=_not_placeholder),
+    _p("PASSWORD", "httpie_a", r"\bhttps?\s+(?:-a|--auth)[ =][\"']?[^\s:'\"]+:([^\s'\"]{3,100})",
+       ("http -a", "https -a", "--auth"), score=0.85, group=1, valid=_not_placeholder),
+    _p("PASSWORD", "rabbitmqctl", r"\brabbitmqctl\s+(?:add_user|change_password)\s+\S+\s+" + _ARGUMENT,
+       ("rabbitmqctl",), score=0.85, group=-1, valid=_not_placeholder),
+    _p("PASSWORD", "wpa_passphrase", r"\bwpa_passphrase\s+(?:\"[^\"\n]+\"|'[^'\n]+'|\S+)\s+" + _ARGUMENT,
+       ("wpa_passphrase",), score=0.85, group=-1, valid=_not_placeholder),
+    _p("PASSWORD", "netsh_key", r"\bnetsh\s+wlan\b[^\n]{0,200}?\bkey=" + _ARGUMENT, ("netsh",), score=0.85,
+       group=-1, valid=_not_placeholder, flags=re.I),
+    # SQL: CREATE/ALTER USER ... IDENTIFIED BY '...', SET PASSWORD FOR ... = '...'.
+    _p("PASSWORD", "sql_identified_by",
+       r"\bIDENTIFIED\s+(?:WITH\s+\w+\s+)?BY\s+(?:PASSWORD\s+)?[\"']([^\"'\n]{3,100})[\"']",
+       ("identified",), score=0.9, group=1, valid=_not_placeholder, flags=re.I),
+    _p("PASSWORD", "sql_set_password",
+       r"\bSET\s+PASSWORD\b[^=\n;]{0,100}=\s*(?:PASSWORD\(\s*)?[\"']([^\"'\n]{3,100})[\"']", ("set password",),
+       score=0.9, group=1, valid=_not_placeholder, flags=re.I),
+    # Network devices and VPNs: "enable secret 0 ...", "username x secret 0 ..." (type 0: plain text), a bare
+    # "password ..." config line, vpnc's "Xauth password ...", ipsec.secrets' ': EAP "..."', redis' AUTH.
+    _p("PASSWORD", "ios_type0", r"\b(?:secret|password)\s+0\s+(\S+)", ("secret 0", "password 0"), score=0.9,
+       group=1, valid=_not_placeholder),
+    _p("PASSWORD", "config_line", r"(?m)^[ \t]*(?:enable\s+)?(?:password|bindpw|rootpw|Xauth\s+password)[ \t]+"
+       r"(?!0[ \t]|7[ \t]|5[ \t])(\S+)[ \t]*$", ("password", "bindpw", "rootpw"), score=0.85, group=1,
+       valid=_password_like, flags=re.I),
+    _p("PASSWORD", "ipsec_secret", r":\s*(?:EAP|XAUTH|PSK)\s+\"([^\"\n]{3,100})\"", ("eap", "xauth", "psk"),
+       score=0.9, group=1, valid=_not_placeholder, flags=re.I),
+    _p("PASSWORD", "redis_auth", r"(?m)(?:^|>[ \t]*)AUTH[ \t]+(?:\S+[ \t]+)?(\S+)[ \t]*$", ("AUTH",), score=0.85,
+       group=1, valid=_password_like),
     _p("PASSWORD", "docker_login_p", r"\bdocker\s+login\b[^\n]{0,200}?\s-p[ \t]+" + _ARGUMENT, ("docker",),
        score=0.85, group=-1, valid=_not_placeholder),
     _p("PASSWORD", "redis_cli_a", r"\bredis-cli\b[^\n]{0,200}?\s-a[ \t]+" + _ARGUMENT, ("redis-cli",), score=0.85,

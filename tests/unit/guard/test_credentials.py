@@ -139,6 +139,33 @@ def test_passwords_in_assignments_and_connection_strings(text: str, password: st
         ("Segue a senha do servidor de arquivos: January!16", "January!16"),
         ("La password del wifi è 0z8sPWLs!!$", "0z8sPWLs!!$"),
         ("the password for the staging admin is now Anchor%Plum16 (old one stopped working)", "Anchor%Plum16"),
+        # code: calls, (user, password) pairs, setters, form fields and defaults
+        ('ssh.connect("bastion.example.org", 22, "ops", "velvet_planet_5109")', "velvet_planet_5109"),
+        ("$link = mysqli_connect('localhost', 'backup', 'Pepp3r32&p4rr', 'catalog');", "Pepp3r32&p4rr"),
+        ('new NetworkCredential("nadia@example.org", "Pumpkin-Marble943")', "Pumpkin-Marble943"),
+        ('requests.get(url, auth=("mkowalski", "Zm(z$2Lr=/iG&%J5"), timeout=10)', "Zm(z$2Lr=/iG&%J5"),
+        ('session.setPassword("Dj*)4CS4Wzml");', "Dj*)4CS4Wzml"),
+        ("'password' => Hash::make('Raven-1104-Dragon-479@')", "Raven-1104-Dragon-479@"),
+        ("await page.fill('#password', 'ladder_4279_ember#');", "ladder_4279_ember#"),
+        ("'password' => env('DB_PASSWORD', 'Bella2010&'),", "Bella2010&"),
+        # command lines and config of tools, SQL, network devices
+        ("ldapsearch -x -D 'cn=admin,dc=corp' -w 'MustardPanda397' -b 'ou=people'", "MustardPanda397"),
+        ("mongoimport --host db11 -u app -p 'Autumn2024$' --authenticationDatabase admin", "Autumn2024$"),
+        ("htpasswd -bc /etc/nginx/.htpasswd admin 'Lakers@1992'", "Lakers@1992"),
+        ("docker run --rm httpd:2 htpasswd -Bbn svc-sync 'dIxVF2w&x~@J' > auth/htpasswd", "dIxVF2w&x~@J"),
+        ("echo 'ubuntu:Tul!pc1nder.3' | sudo chpasswd", "Tul!pc1nder.3"),
+        ("net use Z: \\\\nas\\archive /user:CORP\\jenkins OugC?y@2 /persistent:yes", "OugC?y@2"),
+        ("psexec \\\\app09 -u CORP\\lmartin -p Bologna75.Hickory cmd.exe", "Bologna75.Hickory"),
+        ("smbclient //nas01/homes -U 'reporting%Qw6MyhG)7=Qg'", "Qw6MyhG)7=Qg"),
+        ("lftp -u orders_svc,'garden-hickory-401$' sftp://ftp.example.com", "garden-hickory-401$"),
+        ("rabbitmqctl add_user bob 'e@v~XZRq9z#Z'", "e@v~XZRq9z#Z"),
+        ("wpa_passphrase \"HomeNet\" 'psYP4@Ml-GtYH#2' | sudo tee /etc/wpa.conf", "psYP4@Ml-GtYH#2"),
+        ("CREATE USER 'jenkins'@'%' IDENTIFIED BY 'D#+~MJx8rv4qeZ9L';", "D#+~MJx8rv4qeZ9L"),
+        ("SET PASSWORD FOR 'grafana'@'localhost' = 'Tango Nutmeg Basil#';", "Tango Nutmeg Basil#"),
+        ("username ops privilege 15 secret 0 Timber@Helmet4", "Timber@Helmet4"),
+        ("line vty 0 4\n password honey.horizon978\n login", "honey.horizon978"),
+        ('# /etc/ipsec.secrets\nbob : EAP "5ke($^~*4pM*MGM8rS"', "5ke($^~*4pM*MGM8rS"),
+        ("127.0.0.1:6379> AUTH Lisbon16!Sparrow\nOK", "Lisbon16!Sparrow"),
     ],
 )
 def test_passphrases_passwords_told_in_prose_and_given_to_login_calls(text: str, password: str) -> None:
@@ -409,7 +436,10 @@ def test_docker_config_auth_is_a_password() -> None:
     "piece",
     ['name="password">', "<password>", "password=", "password: x ", "key ", "token:a1", "sshpass -p ", "api_key=a=",
      "dbPassword", "PGPASSWORD", "define('DB_PASSWORD', ", 'key="pwd" value=', "a:1:b:c:", "\n*:1:b:c:Xk9!pQ2m:",
-     "login: a / ", "creds ", "user a password ", "user a ", "password==", "password: =x "],
+     "login: a / ", "creds ", "user a password ", "user a ", "password==", "password: =x ", "login(", "connect('a', ",
+     "auth=('a', ", "'password', ", "mongo -p ", "ldapsearch ", "htpasswd -b ", "net use ", "IDENTIFIED BY ",
+     "SET PASSWORD ", "secret 0 ", "password ", "AUTH ", "the password of my ", "contraseña ", "a:b | chpasswd",
+     "smbclient ", "lftp -u a,", "Passwort ist "],
 )
 def test_crafted_repetitions_take_linear_time(piece: str) -> None:
     # 100,000 characters of one pattern's start: a pattern that reads to the end of the text from every start took
