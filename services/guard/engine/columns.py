@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 
 _DELIMITERS = ("\t", "|", ",", ";")
@@ -78,6 +79,33 @@ class Columns:
         cell_end = self.text.find(delimiter, at, row_end)
         cell = self.text[cell_start:cell_end if cell_end >= 0 else row_end]
         return (cells[column] if 0 <= column < len(cells) else ""), cell
+
+
+    def cells_under(self, wanted) -> list[tuple[int, int]]:
+        """(start, end) of every non-empty cell, blanks trimmed, in a column whose header ``wanted`` accepts (it is
+        given the header's lower-cased words)."""
+        spans = []
+        for line, (delimiter, header) in self.headers.items():
+            columns = {j for j, h in enumerate(header) if wanted(_WORD.findall(h.lower()))}
+            if not columns:
+                continue
+            start = self.starts[line]
+            end = self.text.find("\n", start)
+            end = len(self.text) if end < 0 else end
+            bounds = [start - 1, *(start + i for i, c in enumerate(self.text[start:end]) if c == delimiter), end]
+            cells = list(itertools.pairwise(bounds))
+            if delimiter == "|" and self.text[start:end].strip().startswith("|"):
+                cells = cells[1:]  # "| a | b |": the outer pipes open and close the row
+            for j in columns:
+                if j < len(cells):
+                    s, e = cells[j][0] + 1, cells[j][1]
+                    while s < e and self.text[s].isspace():
+                        s += 1
+                    while e > s and self.text[e - 1].isspace():
+                        e -= 1
+                    if s < e:
+                        spans.append((s, e))
+        return spans
 
 
 def _shape(line: str) -> tuple[str, int] | None:

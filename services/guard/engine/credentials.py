@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 
+from services.guard.engine.columns import columns_of
+
 SECRET_ENTITIES = ("API_KEY", "PRIVATE_KEY", "PASSWORD")
 
 # A reference to a secret, not one: ${VAR}, $(cmd), $VAR, %VAR%, %(name)s, <your password>, {{ .Values.pw }}, ****,
@@ -629,6 +631,26 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     ),
 )
 
+# A table's column headed "Password" ("Initial password", "pwd", "Senha"...): its cells are passwords, unless a cell
+# is a word about one ("n/a", "(same)", "reset", "********").
+_TABLE_HINTS = ("pass", "pwd", "senha", "kennwort", "wachtwoord", "contrase")
+_PASSWORD_HEADER_WORDS = frozenset({"password", "passwd", "pass", "pwd", "pw", "passwort", "kennwort", "wachtwoord",
+                                    "senha", "contrase", "contraseña", "mdp"})
+_HEADER_QUALIFIERS = frozenset({"initial", "temp", "temporary", "default", "admin", "user", "login", "db", "new",
+                                "root", "account", "wifi", "plain", "plaintext", "text", "the"})
+
+
+def _password_header(words: list[str]) -> bool:
+    return bool(words) and any(w in _PASSWORD_HEADER_WORDS for w in words) and all(
+        w in _PASSWORD_HEADER_WORDS or w in _HEADER_QUALIFIERS for w in words)
+
+
+def _cell_password(cell: str) -> bool:
+    value = cell.strip("`\"'")
+    return (len(value) >= 4 and _not_a_word(value) and value.lower() not in ("n/a", "none", "same", "tbd")
+            and (" " not in value or _password_like(value)))
+
+
 # An AWS secret key has no prefix: a 40-character base64 token counts only near an access key id.
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 _AWS_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", re.ASCII)
@@ -668,6 +690,9 @@ class CredentialRecognizer(LocalRecognizer):
                 if p.name in _DESCRIBED_AFTER and value.isalpha() and _DESCRIBED.match(text, m.end(g)):
                     continue  # "password: Database password", "--password string   Password"
                 results.append(self._result(p.entity, p.name, m.start(g), m.end(g), p.score))
+        if (not entities or "PASSWORD" in entities) and "\n" in text and any(h in lowered for h in _TABLE_HINTS):
+            results += [self._result("PASSWORD", "password_column", s, e, 0.85)
+                        for s, e in columns_of(text).cells_under(_password_header) if _cell_password(text[s:e])]
         if (not entities or "API_KEY" in entities) and ("AKIA" in text or "ASIA" in text) and (
                 ids := list(_AWS_ID.finditer(text))):
             starts = [i.start() for i in ids]

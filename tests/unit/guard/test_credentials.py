@@ -455,3 +455,17 @@ def test_a_hugging_face_token_of_letters_only_is_a_key() -> None:
     token = "hf_" + rand(34, string.ascii_letters)
     assert ("API_KEY", token) in found(f"run huggingface-cli login with {token} please")
     assert found("run huggingface-cli login with hf_" + "x" * 34) == []
+
+
+def test_cells_of_a_password_column_are_passwords() -> None:
+    table = ("| System | Username | Password |\n|---|---|---|\n| Jenkins | m.rossi | potato.sunset.294.honey |\n"
+             "| Grafana | admin | gMvdLDnFiv=%6Yf5 |\n")
+    csv = "email,initial password,team\nana@example.org,Qv7!mR2p,ops\nbo@example.org,Lk9#tZ4w,dev\n"
+    assert {v for _, v in found(table)} == {"potato.sunset.294.honey", "gMvdLDnFiv=%6Yf5"}
+    assert {v for _, v in found(csv)} == {"Qv7!mR2p", "Lk9#tZ4w"}
+
+
+def test_a_password_column_of_masks_or_a_column_about_passwords_holds_none() -> None:
+    masked = "user,password\nana,********\nbo,n/a\ncy,[REDACTED]\n"
+    policy = "| System | Password policy |\n|---|---|\n| Jenkins | 12 chars min |\n| Grafana | SSO only |\n"
+    assert found(masked) == [] and found(policy) == []
