@@ -293,6 +293,10 @@ def _key_starts(text: str, i: int) -> bool:
         return True
     if before.isascii() and (before.islower() or before.isdigit()) and text[i].isupper():
         return True
+    if text[max(0, i - 2) : i] in ("\\n", "\\t"):  # after an escaped line break: "username=jdoe\npassword=..."
+        return True
+    if before.isupper() and text[i].isupper() and text[i + 1 : i + 2].islower():  # DBPassword, SMTPPassword
+        return True
     return before.isupper() and text.startswith(("PASSWORD", "SECRET", "TOKEN"), i)
 
 
@@ -427,7 +431,7 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p(
         "PASSWORD",
         "password_assignment",
-        r"[\"']?[ \t]*(?:=>?(?!=)|:[ \t]*(?=[\"']))[ \t]*[\"']?" + _ASSIGNED_VALUE,
+        r"[\"']?\]?[ \t]*(?:=>?(?!=)|:[ \t]*(?=[\"']))[ \t]*[\"']?" + _ASSIGNED_VALUE,  # a key in brackets too
         ("pass", "pwd", "secret", "psk"),
         score=0.85,
         group=2,
@@ -572,8 +576,21 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
        "masterauth"), score=0.85, group=-1, valid=_not_placeholder),
     _p("PASSWORD", "dockerfile_env", r"(?m)^[ \t]*ENV[ \t]+\w*(?:PASSWORD|PASSWD|SECRET)\w*[ \t]+" + _ARGUMENT,
        ("ENV",), score=0.85, group=-1, valid=_not_placeholder),
-    _p("PASSWORD", "secure_string", r"\bConvertTo-SecureString\s+(?:-String\s+)?(?:\"([^\"\n]{3,})\"|'([^'\n]{3,})')",
+    _p("PASSWORD", "secure_string",
+       r"\bConvertTo-SecureString\s+(?:-(?:String|AsPlainText)\s+){0,2}(?:\"([^\"\n]{3,})\"|'([^'\n]{3,})')",
        ("ConvertTo-SecureString",), score=0.85, group=-1, valid=_not_placeholder),
+    _p("PASSWORD", "secure_string_piped", r"(?:\"([^\"\n]{3,})\"|'([^'\n]{3,})')\s*\|\s*ConvertTo-SecureString",
+       ("ConvertTo-SecureString",), score=0.85, group=-1, valid=_not_placeholder),
+    # Typed at a password prompt by a script: expect "password:" then send "...".
+    _p("PASSWORD", "expect_send",
+       r"\bexpect\b[^\n]{0,40}?assword[^\n]{0,20}\n[ \t]*(?:\w+\.)?send(?:line)?\b[ \t(]*(?:--[ \t]*)?[\"']"
+       r"([^\"'\n]{3,100}?)(?:\\r|\\n)?[\"']", ("expect",), score=0.85, group=1, valid=_not_placeholder),
+    # A list of name/value pairs (a Postman collection, a HAR file, Kubernetes env): {"key": "password", "value":
+    # "..."}, "- name: DB_PASSWORD\n  value: ..."
+    _p("PASSWORD", "name_value_pair",
+       r"[\"']?(?:key|name)[\"']?[ \t]*:[ \t]*[\"']?[\w.\-]*(?:password|passwd|pwd|pass|secret)[\w.\-]*[\"']?[ \t]*,?"
+       r"\s{0,40}?[\"']?value[\"']?[ \t]*:[ \t]*(?:\"([^\"\n]{3,100})\"|'([^'\n]{3,100})'|([^\s\"',}]{3,100}))",
+       ("pass", "pwd", "secret"), score=0.85, group=-1, valid=_not_placeholder, flags=re.I),
     _p("PASSWORD", "netrc", r"\bmachine\s+\S+\s+(?:login\s+\S+\s+)?password\s+(\S+)", ("machine",), score=0.85,
        group=1, valid=_not_placeholder),
     # A .pgpass line, hostname:port:database:username:password ("\:" escapes a ":"), on a line of its own as in the
@@ -689,7 +706,10 @@ class CredentialRecognizer(LocalRecognizer):
                     continue
                 if p.name in _DESCRIBED_AFTER and value.isalpha() and _DESCRIBED.match(text, m.end(g)):
                     continue  # "password: Database password", "--password string   Password"
-                results.append(self._result(p.entity, p.name, m.start(g), m.end(g), p.score))
+                end = m.end(g)
+                while text[end - 2 : end] in ("\\n", "\\r", "\\t") and end - 2 > m.start(g):
+                    end -= 2  # an escaped line break after the value ("password=x\\n' | git credential")
+                results.append(self._result(p.entity, p.name, m.start(g), end, p.score))
         if (not entities or "PASSWORD" in entities) and "\n" in text and any(h in lowered for h in _TABLE_HINTS):
             results += [self._result("PASSWORD", "password_column", s, e, 0.85)
                         for s, e in columns_of(text).cells_under(_password_header) if _cell_password(text[s:e])]

@@ -166,6 +166,18 @@ def test_passwords_in_assignments_and_connection_strings(text: str, password: st
         ("line vty 0 4\n password honey.horizon978\n login", "honey.horizon978"),
         ('# /etc/ipsec.secrets\nbob : EAP "5ke($^~*4pM*MGM8rS"', "5ke($^~*4pM*MGM8rS"),
         ("127.0.0.1:6379> AUTH Lisbon16!Sparrow\nOK", "Lisbon16!Sparrow"),
+        # keys in brackets, after an escaped line break or an acronym; name/value lists; prompts and PowerShell
+        ('DATABASES["default"]["PASSWORD"] = "horizon_paddle_meteor%"', "horizon_paddle_meteor%"),
+        ("printf 'host=code.example.org\\nusername=jdoe\\npassword=pocket_kettle_7\\n' | git credential approve",
+         "pocket_kettle_7"),
+        ("DBHost=pg.internal\nDBUser=zabbix\nDBPassword=MeadowAmber414@", "MeadowAmber414@"),
+        ('[{"key": "username", "value": "app"}, {"key": "password", "value": "salmon_badger_24518"}]',
+         "salmon_badger_24518"),
+        ('{"name": "password", "value": "beBH75BSV*nU"}', "beBH75BSV*nU"),
+        ("env:\n  - name: DB_PASSWORD\n    value: Qx7-lumen-Harbor\n", "Qx7-lumen-Harbor"),
+        ("expect \"*assword:*\"\nsend -- \"Mt(vt62.kGHjE\\r\"\ninteract", "Mt(vt62.kGHjE"),
+        ("-NewPassword (ConvertTo-SecureString -AsPlainText 'N8v*QIp.(9biIW8G@' -Force)", "N8v*QIp.(9biIW8G@"),
+        ("$pw = '8Glxui2Q5bNu5h&0r7Yv1sJ' | ConvertTo-SecureString -AsPlainText -Force", "8Glxui2Q5bNu5h&0r7Yv1sJ"),
     ],
 )
 def test_passphrases_passwords_told_in_prose_and_given_to_login_calls(text: str, password: str) -> None:
@@ -276,6 +288,7 @@ def test_passphrases_passwords_told_in_prose_and_given_to_login_calls(text: str,
         "input LoginInput {\n  email: String!\n  password: String!\n}",
         "    password = models.CharField(max_length=128)",
         "    client_secret=SecretStr(client_secret),",
+        "env:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef: {name: db, key: password}\n",
     ],
 )
 def test_look_alikes_are_not_credentials(text: str) -> None:
