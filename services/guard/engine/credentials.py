@@ -51,13 +51,18 @@ def _not_placeholder(token: str) -> bool:
     if token[:1] in ("$", "%", "<", "{") and _mixed(token[1:]) and not re.search(r"[_>}%]", token[1:]):
         return True  # "$fRIeTfg4h0L", "<asNbJNC3LLZ": a password, not a variable or a <placeholder>
     return not (_PLACEHOLDER.match(token) or token.lower().startswith(("your", "my_", "example", "changeme"))
-                or _names_a_secret(token) or token in _KEYWORDS
+                or _names_a_secret(token) or token in _KEYWORDS or token.lower() in _TEXTBOOK
+                or (token.isupper() and token.isalpha()) or "***" in token
                 or _CONSTANT.fullmatch(token) or (_DOTTED_NAME.fullmatch(token) and not _passphrase(token)))
 
 
 _WORD_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _SECRET_WORDS = frozenset({"password", "passwd", "secret", "pwd", "pass"})
 _KEYWORDS = frozenset({"await", "lambda", "yield", "new", "async", "function", "typeof", "not"})  # code, not a value
+# The documentation's own examples, known to everyone ("postgresql://scott:tiger@localhost/test", RabbitMQ's
+# "guest:guest"); an all-capitals word ("gist://:TOKEN@...") and a value with "***" in it ("very****pass") are
+# placeholders and masks.
+_TEXTBOOK = frozenset({"tiger", "guest", "mypassword", "yourpassword", "mypass", "mysecret"})
 
 
 def _names_a_secret(token: str) -> bool:

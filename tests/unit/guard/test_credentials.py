@@ -289,6 +289,11 @@ def test_passphrases_passwords_told_in_prose_and_given_to_login_calls(text: str,
         "    password = models.CharField(max_length=128)",
         "    client_secret=SecretStr(client_secret),",
         "env:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef: {name: db, key: password}\n",
+        # documentation's textbook examples, capitals placeholders and masks
+        'engine = create_engine("postgresql+psycopg2://scott:tiger@localhost/test")',
+        'url: str = "amqp://guest:guest@localhost:5672/"',
+        "gist://username:TOKEN@<gist_id>/file.txt",
+        '{"api_key": "sk-1****cdef", "redis_password": "very****pass"}',
     ],
 )
 def test_look_alikes_are_not_credentials(text: str) -> None:
