@@ -164,6 +164,11 @@ _VERSION_BEFORE = re.compile(
 )
 
 
+_TIME_KEY_BEFORE = re.compile(
+    r"(?i)\b(?:ts|time|timestamp|created|updated|modified|expires?|exp|iat|nbf|epoch|\w+_at)[\"']?\s*[:=]\s*[\"']?$")
+_IBAN_BEFORE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){1,7} ?$")
+
+
 def _not_pii(result, text: str) -> bool:
     """Pattern matches that are no PII:
     - a card or phone "number" that is part of a longer number ("3188131-7206817" inside the order id
@@ -174,12 +179,17 @@ def _not_pii(result, text: str) -> bool:
     - a "phone number" that is 11+ bare digits or more than E.164's 15 (an id, an account or card number), a
       decimal number, a Unix time, a labelled id ("ORD-2024-549592", "PO 450-617-1236"), in a card number, part of
       a UUID/hash, or right after a "/" (a user agent's version, Chrome/95.0.4638.69, or a path);
-    - a version read as an IP address or a phone number, an AWS account id read as a bank or card number."""
+    - a version read as an IP address or a phone number, an AWS account id read as a bank or card number;
+    - a Unix time under a time key read as a bank number, the digits of an IBAN read as a phone number."""
     kind, start, end = result.entity_type, result.start, result.end
     if kind in ("IP_ADDRESS", "PHONE_NUMBER") and _VERSION_BEFORE.search(text, max(0, start - 40), start):
         return True
     if kind in ("US_BANK_NUMBER", "CREDIT_CARD") and _aws_account_id(text, start, end):
         return True
+    if kind == "US_BANK_NUMBER" and _TIME_KEY_BEFORE.search(text, max(0, start - 24), start):
+        return True  # {"event": "checkout", "ts": 1695123891}: a Unix time ("checkout" holds the context word)
+    if kind == "PHONE_NUMBER" and _IBAN_BEFORE.search(text, max(0, start - 40), start):
+        return True  # the digits of an IBAN that failed its checksum: "IBAN NL58 TRIO 8024 6599 80"
     if kind not in ("PHONE_NUMBER", "CREDIT_CARD"):
         return False
     if (start >= 2 and text[start - 1] in _NUMBER_JOIN and text[start - 2].isdigit()) or (

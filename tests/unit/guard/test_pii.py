@@ -331,6 +331,7 @@ def test_an_email_span_stops_at_url_and_assignment_syntax(pii_detector, text: st
         '{"card_number": "5149 5806 1685 5363"}',  # Luhn-invalid cards
         "card: 4955 921783 63467",
         "card: 3780 362700 78770",
+        "Validation error: IBAN NL58 TRIO 8024 6599 80 failed the checksum test.",
     ],
 )
 def test_ids_timestamps_and_luhn_invalid_cards_are_not_phones(pii_detector, text: str) -> None:
@@ -374,6 +375,11 @@ def test_phones_after_initials_and_abbreviations_are_still_found(pii_detector, t
 )
 def test_aws_account_ids_are_not_bank_numbers(pii_detector, text: str) -> None:
     assert types_in(pii_detector, text) == []
+
+
+def test_a_unix_time_under_a_time_key_is_no_bank_number(pii_detector) -> None:
+    assert types_in(pii_detector, '{"event": "checkout", "ts": 1695123891}') == []
+    assert types_in(pii_detector, "checking account 1695123891") == [("US_BANK_NUMBER", "1695123891")]
 
 
 def test_a_bank_account_number_is_still_found(pii_detector) -> None:
