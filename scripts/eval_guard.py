@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import base64
 import collections
+import gzip
 import json
 import random
 import string
@@ -77,6 +78,49 @@ async def eval_pii(pipeline: GuardPipeline, path: Path) -> None:
     for t in sorted(total, key=lambda t: (t not in STRUCTURED, t)):
         tag = "structured" if t in STRUCTURED else "needs NER" if t in ("PERSON", "GPE", "LOCATION", "NRP") else ""
         print(f"{t:20} {found[t]:4}/{total[t]:<4} recall {_r(found[t], total[t])}  {tag}")
+
+
+async def eval_pii_spans(pipeline: GuardPipeline, path: Path, what: str, show: bool = True,
+                         only: frozenset[str] | None = None) -> None:
+    """A file of texts with labelled spans (``{"text", "kind", "spans": [{"type", "start", "end"}]}``, written apart
+    from the guard): recall per type (a finding of that type overlapping the span; "as another type" when only a
+    finding of a different PII/secret type does), and rows without spans that get any PII or secret finding.
+    ``show`` lists the misses (not for a held-out file, whose misses nobody should tune on); with ``only``, findings
+    of other types are not counted (a file of passwords leaves the e-mail addresses in it unlabelled)."""
+    # Stored gzipped: their generated keys are in real formats, which secret scanners would stop at every push.
+    rows = [json.loads(line) for line in gzip.open(path, "rt")]
+    found: collections.Counter = collections.Counter()
+    other: collections.Counter = collections.Counter()
+    total: collections.Counter = collections.Counter()
+    misses: list[str] = []
+    flagged: collections.Counter = collections.Counter()
+    clean: collections.Counter = collections.Counter()
+    for row in rows:
+        findings = [f for f in (await pipeline.screen_text(row["text"], LOG)).assessment.findings
+                    if f.category in ("pii", "secret") and (only is None or f.type in only)]
+        if not row["spans"]:
+            clean[row["kind"]] += 1
+            flagged[row["kind"]] += bool(findings)
+            if findings and len(misses) < 40:
+                misses.append(f"  negative {row['id']} ({row['kind']}): "
+                              + ", ".join(f"{f.type} {row['text'][f.start:f.end]!r:.60}" for f in findings))
+        for span in row["spans"]:
+            t, s, e = span["type"], span["start"], span["end"]
+            total[t] += 1
+            hit = [f for f in findings if f.start < e and s < f.end]
+            found[t] += any(f.type == t for f in hit)
+            other[t] += bool(hit) and not any(f.type == t for f in hit)
+            if not any(f.type == t for f in hit) and len(misses) < 40:
+                misses.append(f"  missed {row['id']} ({row['kind']}) {t} {row['text'][s:e]!r:.60}"
+                              + (f" found as {hit[0].type}" if hit else ""))
+    print(f"\n== {what} ({path.name}): recall per type (as another type), rows without PII flagged ==")
+    for t in sorted(total):
+        print(f"{t:15} {found[t]:4}/{total[t]:<4} recall {_r(found[t], total[t])}  ({other[t]} as another type)")
+    print(f"all types {sum(found.values())}/{sum(total.values())} = {_r(sum(found.values()), sum(total.values()))}"
+          f"   rows without PII flagged: {sum(flagged.values())}/{sum(clean.values())}")
+    print("  " + "  ".join(f"{k} {flagged[k]}/{clean[k]}" for k in sorted(clean)))
+    if show and misses:
+        print("\n".join(misses))
 
 
 async def eval_credentials_and_negatives(pipeline: GuardPipeline, rounds: int = 20) -> None:
@@ -267,8 +311,16 @@ async def main() -> None:
                     help="DevOps, data and agent requests (URLs, hosts, buckets, webhooks) and exfiltration attacks")
     ap.add_argument("--jailbreaks", type=Path, default=ROOT / "data/guard/jailbreak_families_heldout.jsonl",
                     help="jailbreak families in fresh wording and benign prompts of the same surface")
+    ap.add_argument("--hard-negatives", type=Path, default=ROOT / "data/guard/injection_hard_negatives_heldout.jsonl",
+                    help="benign security talk, code full of trigger words, firm instructions, quoted documents")
     ap.add_argument("--pii", type=Path, default=ROOT.parent / "shared/data/guard/pii_dev.json",
                     help="presidio-research synthetic sentences (the shared dev data; skipped when absent)")
+    ap.add_argument("--pii-formats", type=Path, default=ROOT / "data/guard/pii_formats_dev.jsonl.gz",
+                    help="labelled PII/secret spans in varied formats and contexts, and look-alikes without any")
+    ap.add_argument("--pii-formats-heldout", type=Path, default=ROOT / "data/guard/pii_formats_heldout.jsonl.gz",
+                    help="the same, by another writer; its misses are not listed (never tuned on)")
+    ap.add_argument("--passwords", type=Path, default=ROOT / "data/guard/password_contexts_dev.jsonl.gz",
+                    help="labelled passwords in configs, commands, code, chats and e-mails, and look-alikes without")
     ap.add_argument("--policy", type=Path, default=ROOT / "tests/unit/guard/policy_cases.jsonl")
     ap.add_argument("--policy-heldout", type=Path, default=ROOT / "data/guard/policy_cases_heldout.jsonl",
                     help="violations and near misses written apart from the policies' examples; never tuned on")
@@ -288,7 +340,8 @@ async def main() -> None:
             if path.exists():
                 await eval_benign_prompts(pipeline, path, what)
         for path, what, system in ((args.agent, "DevOps, data and agent requests", True),
-                                   (args.jailbreaks, "jailbreak families written apart", False)):
+                                   (args.jailbreaks, "jailbreak families written apart", False),
+                                   (args.hard_negatives, "hard negatives written apart", False)):
             if path.exists():
                 await eval_kinds(pipeline, path, what, system)
     if "pii" in names:
@@ -297,6 +350,12 @@ async def main() -> None:
         else:
             print(f"\n(no {args.pii}: PII recall per entity type skipped)")
         await eval_credentials_and_negatives(pipeline)
+        for path, what, show, only in (
+                (args.pii_formats, "PII and secrets in varied formats", True, None),
+                (args.passwords, "passwords in 80 kinds of places", True, frozenset({"PASSWORD"})),
+                (args.pii_formats_heldout, "PII and secrets in varied formats, held out", False, None)):
+            if path.exists():
+                await eval_pii_spans(pipeline, path, what, show, only)
     if "policy" in names:
         if args.policy.exists():
             await eval_policy(pipeline, args.policy)
