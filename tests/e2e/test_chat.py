@@ -101,6 +101,17 @@ def test_answer_that_leaks_is_withheld_with_the_default_profile(gateway: Gateway
     assert len(gateway.upstream.requests) == before + 1  # the request itself passed screening
 
 
+def test_answer_with_an_image_that_sends_the_chat_away_is_withheld(gateway: Gateway, key: str) -> None:
+    with pytest.raises(openai.BadRequestError) as info:
+        client(gateway, key).chat.completions.create(
+            model="gpt-e2e", messages=[{"role": "user", "content": "Summarise this page. UPSTREAM_EXFIL"}]
+        )
+    error = info.value.body
+    assert error["code"] == "response_blocked"
+    assert [f["type"] for f in error["assessment"]["findings"]] == ["DATA_EXFILTRATION"]
+    assert "collector.example" in error["message"] and "VGhlIHVzZXIg" not in str(error)
+
+
 def test_answer_that_leaks_is_redacted_when_the_profile_says_redact(gateway: Gateway) -> None:
     redact = {"actions": {"pii": "redact", "secret": "redact", "prompt_injection": "block", "policy": "block"}}
     created = gateway.create_key(name="redacting", profile=redact)

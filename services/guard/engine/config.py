@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
-DetectorName = Literal["pii", "injection", "policy"]
+DetectorName = Literal["pii", "injection", "policy", "exfiltration"]
 
 
 # Set by scripts/guard_training/policy_background.py: the lowest margin that flags at most 2% of benign 1,000- and
@@ -24,8 +24,14 @@ class GuardConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GW_GUARD_", extra="ignore")
 
     detectors: list[DetectorName] = Field(
-        default_factory=lambda: ["pii", "injection", "policy"],
-        description="Detectors to run. PII and secrets share one detector (one Presidio pass).",
+        default_factory=lambda: ["pii", "injection", "policy", "exfiltration"],
+        description="Detectors to run. PII and secrets share one detector (one Presidio pass); exfiltration reads "
+                    "answers only (images whose URL carries data).",
+    )
+    exfil_allowed_hosts: list[str] = Field(
+        # GitHub's image proxy signs each URL with a key of GitHub's: an answer cannot add data to one.
+        default_factory=lambda: ["camo.githubusercontent.com"],
+        description="Hosts (and their subdomains) an answer's images may load from with data in the URL.",
     )
     require_all_detectors: bool = Field(
         False, description="Refuse to start when an enabled detector cannot load (else: logged, skipped)."

@@ -26,7 +26,8 @@ RULE_NAMES: dict[Category, str] = {
     "policy": "Policy Violation",
 }
 REDACTABLE: frozenset[Category] = frozenset({"pii", "secret"})
-SCORE_CATEGORY = {"injection": "prompt_injection"}  # a detection's score key -> its category, where they differ
+# A detection's score key -> its category, where they differ.
+SCORE_CATEGORY = {"injection": "prompt_injection", "exfiltration": "prompt_injection"}
 
 
 @dataclass(frozen=True)

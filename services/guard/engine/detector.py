@@ -12,10 +12,11 @@ from services.guard.engine.decode import DecodedView
 from services.guard.engine.normalize import NormalizedText
 
 # Detector names, as enabled in GuardConfig.detectors and as a ScreenItem's checks.
-PII, INJECTION, POLICY = "pii", "injection", "policy"
+PII, INJECTION, POLICY, EXFILTRATION = "pii", "injection", "policy", "exfiltration"
 # The profile categories each detector serves; a detector whose categories are all "off" does not run.
 DETECTOR_CATEGORIES: dict[str, tuple[Category, ...]] = {
     PII: ("pii", "secret"), INJECTION: ("prompt_injection",), POLICY: ("policy",),
+    EXFILTRATION: ("prompt_injection",),
 }
 
 

@@ -28,6 +28,7 @@ from services.guard.engine.config import GuardConfig
 from services.guard.engine.decision import Decision, decide, failed, partly_failed
 from services.guard.engine.detector import (
     DETECTOR_CATEGORIES,
+    EXFILTRATION,
     INJECTION,
     PII,
     POLICY,
@@ -40,7 +41,7 @@ from services.guard.engine.registry import build_detectors
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-RESPONSE_CHECKS = frozenset({PII})
+RESPONSE_CHECKS = frozenset({PII, EXFILTRATION})
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class GuardPipeline:
                                          scope)
 
     async def screen_response(self, text: str, profile: KeyProfile, scope: str = "") -> Verdict:
-        """Model output: checked for leaked PII and secrets only."""
+        """Model output: checked for leaked PII and secrets, and for images whose URL carries data away."""
         return await self._screen_single(text, profile, RESPONSE_CHECKS, None, scope)  # screened whatever its length
 
     def close(self) -> None:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from services.guard.engine.config import GuardConfig
-from services.guard.engine.detector import INJECTION, PII, POLICY, Detector
+from services.guard.engine.detector import EXFILTRATION, INJECTION, PII, POLICY, Detector
 
 
 def _factory(name: str):
@@ -20,6 +20,10 @@ def _factory(name: str):
         from services.guard.engine.policy_detector import PolicyDetector
 
         return PolicyDetector.build
+    if name == EXFILTRATION:
+        from services.guard.engine.exfiltration import ExfiltrationDetector
+
+        return ExfiltrationDetector.build
     raise ValueError(f"unknown detector {name!r}")
 
 
