@@ -244,8 +244,13 @@ def _password_like(token: str) -> bool:
             and not _FILE_NAME.search(core))
 
 
+# A name and a version, which a sentence about passwords names often ("sync your password to Office365"); as a
+# password ("Summer2024") it is found where it is assigned or stated ("my password is Summer2024").
+_PRODUCT = re.compile(r"(?:[A-Z][a-z]+)+\d{1,4}")
+
+
 def _strong_password(token: str) -> bool:
-    return len(token) >= 8 and _password_like(token)
+    return len(token) >= 8 and _password_like(token) and not _PRODUCT.fullmatch(token)
 
 
 def _basic_credentials(token: str) -> bool:
