@@ -240,7 +240,8 @@ def _password_like(token: str) -> bool:
     classes = (any(c.isupper() for c in core), any(c.islower() for c in core), any(c.isdigit() for c in core),
                any(not c.isalnum() for c in core))
     mixed_case = classes[0] and classes[1] and len(core) >= 8 and not _camel_words(core)
-    return (_not_placeholder(token) and (sum(classes) >= 3 or mixed_case or _random_looking(token) or _passphrase(core))
+    return (_not_placeholder(token)
+            and (sum(classes) >= 3 or mixed_case or _random_looking(token) or _passphrase(token))
             and not _FILE_NAME.search(core))
 
 
@@ -349,7 +350,7 @@ _ARGUMENT = r"""(?:"([^"\n]{3,})"|'([^'\n]{3,})'|([^\s"']{3,}))"""
 # width); stated (": " unquoted): not "pass" ("PASS: tests/test_login.py" is test output, "on_pass: allow" a
 # pipeline setting) unless Ansible's become_pass/ssh_pass; stated with "is": password words only ("the secret is
 # safe").
-_PW_NAMES = "password|passwd|passphrase|pwd|pass|psk|db_pass|secret|client_secret"
+_PW_NAMES = "password|passwd|passphrase|pwd|pass|psk|db_pass|secret|client_secret|authtok|bindpw|bindcredentials"
 _PW_NAMES_STATED = "password|passwd|passphrase|pwd|pw|psk|secret|client_secret|become_pass|ssh_pass"
 _PW_WORDS = "password|passwd|passphrase|pwd"
 _PW_WORDS_ANY_LANGUAGE = ("password|passwd|passphrase|pw|passwort|kennwort|wachtwoord|contrase(?:ñ|n)a|mot de passe"
@@ -441,8 +442,9 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p(
         "PASSWORD",
         "password_assignment",
-        r"[\"']?\]?[ \t]*(?:=>?(?!=)|:[ \t]*(?=[\"']))[ \t]*[\"']?" + _ASSIGNED_VALUE,  # a key in brackets too
-        ("pass", "pwd", "secret", "psk"),
+        # a key in brackets too, and quotes escaped in a JSON string ({\"password\":\"...\"} in a request body)
+        r"\\?[\"']?\]?[ \t]*(?:=>?(?!=)|:[ \t]*(?=\\?[\"']))[ \t]*\\?[\"']?" + _ASSIGNED_VALUE,
+        ("pass", "pwd", "secret", "psk", "authtok", "bindpw", "bindcredentials"),
         score=0.85,
         group=2,
         valid=_not_placeholder,
@@ -571,8 +573,10 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     # "password ..." config line, vpnc's "Xauth password ...", ipsec.secrets' ': EAP "..."', redis' AUTH.
     _p("PASSWORD", "ios_type0", r"\b(?:secret|password)\s+0\s+(\S+)", ("secret 0", "password 0"), score=0.9,
        group=1, valid=_not_placeholder),
-    _p("PASSWORD", "config_line", r"(?m)^[ \t]*(?:enable\s+)?(?:password|bindpw|rootpw|Xauth\s+password)[ \t]+"
-       r"(?!0[ \t]|7[ \t]|5[ \t])(\S+)[ \t]*$", ("password", "bindpw", "rootpw"), score=0.85, group=1,
+    _p("PASSWORD", "vpn_ldap_config", r"(?m)^[ \t]*(?:bindpw|rootpw|Xauth\s+password)[ \t]+(\S+)[ \t]*$",
+       ("bindpw", "rootpw", "xauth"), score=0.85, group=1, valid=_not_a_word, flags=re.I),
+    _p("PASSWORD", "config_line", r"(?m)^[ \t]*(?:enable\s+)?password[ \t]+"
+       r"(?!0[ \t]|7[ \t]|5[ \t])(\S+)[ \t]*$", ("password",), score=0.85, group=1,
        valid=_password_like, flags=re.I),
     _p("PASSWORD", "ipsec_secret", r":\s*(?:EAP|XAUTH|PSK)\s+\"([^\"\n]{3,100})\"", ("eap", "xauth", "psk"),
        score=0.9, group=1, valid=_not_placeholder, flags=re.I),
@@ -719,6 +723,8 @@ class CredentialRecognizer(LocalRecognizer):
                 end = m.end(g)
                 while text[end - 2 : end] in ("\\n", "\\r", "\\t") and end - 2 > m.start(g):
                     end -= 2  # an escaped line break after the value ("password=x\\n' | git credential")
+                if text[end - 1 : end] == "\\" and text[end : end + 1] in ("'", '"') and end - 1 > m.start(g):
+                    end -= 1  # the escape of a closing quote: {\"password\":\"x\"}
                 results.append(self._result(p.entity, p.name, m.start(g), end, p.score))
         if (not entities or "PASSWORD" in entities) and "\n" in text and any(h in lowered for h in _TABLE_HINTS):
             results += [self._result("PASSWORD", "password_column", s, e, 0.85)

@@ -178,6 +178,12 @@ def test_passwords_in_assignments_and_connection_strings(text: str, password: st
         ("expect \"*assword:*\"\nsend -- \"Mt(vt62.kGHjE\\r\"\ninteract", "Mt(vt62.kGHjE"),
         ("-NewPassword (ConvertTo-SecureString -AsPlainText 'N8v*QIp.(9biIW8G@' -Force)", "N8v*QIp.(9biIW8G@"),
         ("$pw = '8Glxui2Q5bNu5h&0r7Yv1sJ' | ConvertTo-SecureString -AsPlainText -Force", "8Glxui2Q5bNu5h&0r7Yv1sJ"),
+        # quotes escaped in a JSON string, LDAP and VPN client settings, a passphrase ending in a symbol
+        ('"raw": "{\\"email\\": \\"q@example.org\\", \\"password\\": \\"Marbl332!cl0ver\\"}"', "Marbl332!cl0ver"),
+        ("ldap_default_authtok_type = password\nldap_default_authtok = chz)Qi3/Y@ntynWJ3", "chz)Qi3/Y@ntynWJ3"),
+        ('{"bindDN": "cn=etl,ou=svc", "bindCredentials": "D3$3r7nu7m39@1"}', "D3$3r7nu7m39@1"),
+        ("IPSec ID corp\nXauth username lmartin\nXauth password RocketPuzzleGarden\n", "RocketPuzzleGarden"),
+        ('req.SetBasicAuth("webapp", "timber-blanket-dagger-dolphin!")', "timber-blanket-dagger-dolphin!"),
     ],
 )
 def test_passphrases_passwords_told_in_prose_and_given_to_login_calls(text: str, password: str) -> None:
