@@ -80,7 +80,6 @@ class Columns:
         cell = self.text[cell_start:cell_end if cell_end >= 0 else row_end]
         return (cells[column] if 0 <= column < len(cells) else ""), cell
 
-
     def cells_under(self, wanted) -> list[tuple[int, int]]:
         """(start, end) of every non-empty cell, blanks trimmed, in a column whose header ``wanted`` accepts (it is
         given the header's lower-cased words)."""

@@ -48,21 +48,21 @@ def image_urls(text: str) -> Iterator[tuple[int, int, str]]:
                 yield d.start(2), d.end(2), d.group(2)
 
 
-def carries_data(url: str, allowed_hosts: Iterable[str] = ()) -> bool:
-    """An http(s) URL to a host not allowed whose query or path holds a long value."""
+def data_host(url: str, allowed_hosts: Iterable[str] = ()) -> str | None:
+    """The host an http(s) URL sends data to: one not allowed, with a long value in its query or path (else None)."""
     try:
-        parts = urlsplit(url if "://" in url else "https:" + url if url.startswith("//") else url)
+        parts = urlsplit("https:" + url if url.startswith("//") else url)
     except ValueError:
-        return False
+        return None
     host = (parts.hostname or "").lower()
     if parts.scheme.lower() not in ("http", "https") or not host:
-        return False
+        return None
     if any(host == h or host.endswith("." + h) for h in allowed_hosts):
-        return False
+        return None
     values = [v for _, v in parse_qsl(parts.query, keep_blank_values=True)] + [unquote(parts.fragment)]
-    if any(_data_value(v) for v in values):
-        return True
-    return any(_encoded(unquote(s)) for s in parts.path.split("/"))
+    if any(_data_value(v) for v in values) or any(_encoded(unquote(s)) for s in parts.path.split("/")):
+        return host
+    return None
 
 
 def _data_value(value: str) -> bool:
@@ -92,19 +92,19 @@ class ExfiltrationDetector:
 
     def detect(self, items: Sequence[ScreenItem]) -> Detection:
         findings: list[Finding] = []
-        hosts: list[str] = []
+        hosts: set[str] = set()
         for item in items:
             if EXFILTRATION not in item.checks:
                 continue
             text = item.norm.original
             for start, end, url in image_urls(text):
-                if carries_data(url, self.allowed_hosts):
+                if (host := data_host(url, self.allowed_hosts)) is not None:
                     s, e, path = item.locate(start + item.offset, end + item.offset)
                     findings.append(Finding(type="DATA_EXFILTRATION", category="prompt_injection", start=s, end=e,
                                             score=1.0, message_index=item.message_index, path=path))
-                    hosts.append(urlsplit(url if "://" in url else "https:" + url).hostname or "?")
+                    hosts.add(host)
         if not findings:
             return Detection(scores={"exfiltration": 0.0})
-        note = f"an image in the answer sends data to {', '.join(sorted(set(hosts)))}"
+        note = f"an image in the answer sends data to {', '.join(sorted(hosts))}"
         return Detection(findings=findings, scores={"exfiltration": 1.0}, risks={"prompt_injection": RISK},
                          notes={"prompt_injection": note})
