@@ -17,7 +17,7 @@ import re
 
 _DELIMITERS = ("\t", "|", ",", ";")
 _RULE = re.compile(r"\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?")  # a Markdown table's header rule
-_WORD = re.compile(r"[a-z][a-z0-9]*")
+_WORD = re.compile(r"[^\W\d_][^\W_]*")  # a word of letters (any script), then letters or digits
 _LABEL_CHARS = 40
 _ROW_CHARS = 2_000  # a longer line is no row (and a cell's context is read in time linear in its row's length)
 

@@ -490,6 +490,12 @@ def test_cells_of_a_password_column_are_passwords() -> None:
     assert {v for _, v in found(csv)} == {"Qv7!mR2p", "Lk9#tZ4w"}
 
 
+def test_a_password_column_headed_in_another_language_is_read_whole() -> None:
+    # The header's words are read as letters of any script: "Contraseña" is one word, not "contrase" and "a".
+    table = "Usuario;Contraseña\nlmartin;Vr5#kq8Tz\nacosta;Hn2!wd7Lp\n"
+    assert {v for _, v in found(table)} == {"Vr5#kq8Tz", "Hn2!wd7Lp"}
+
+
 def test_a_password_column_of_masks_or_a_column_about_passwords_holds_none() -> None:
     masked = "user,password\nana,********\nbo,n/a\ncy,[REDACTED]\n"
     policy = "| System | Password policy |\n|---|---|\n| Jenkins | 12 chars min |\n| Grafana | SSO only |\n"
