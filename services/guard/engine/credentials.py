@@ -614,8 +614,8 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     # must look like one. Not one quoted in a sentence: started after any blank instead of a line's start, the
     # pattern cost 0.5 ms per 10,000 characters (0.06 ms here).
     _p("PASSWORD", "pgpass",
-       rf"(?m)^[ \t]*{_PGPASS_FIELD}:(?:\d{{1,5}}|\*):{_PGPASS_FIELD}:{_PGPASS_FIELD}:"
-       r"((?:\\\S|[^\s:\\]){6,200})(?!\S)",
+       rf"(?m)^[ \t]*(?:echo[ \t]+[\"']?)?{_PGPASS_FIELD}:(?:\d{{1,5}}|\*):{_PGPASS_FIELD}:{_PGPASS_FIELD}:"
+       r"((?:\\\S|[^\s:\\]){6,200}?)[\"']?(?!\S)",  # echo "...:password" >> ~/.pgpass: not its quote
        (":",), score=0.85, group=1, valid=_password_like),
     # A user name and a password after a credential word: "login: admin / Hunter2024!", "username/password: jdoe /
     # Xk29!pq" (a ":" or "=" after the word: "login page / Register2FA page" is a UI), "user admin password
@@ -624,6 +624,22 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
        ("login", "creds", "credentials", "user/", "username/"), score=0.85, group=2, valid=_password_like, flags=re.I,
        # each name starts with its letters, not a group: "(?:user|username|login)/..." made key_scan 3x slower
        key=r"login(?:/(?:password|pass|pwd|pw))?|creds|credentials|user(?:name)?/(?:password|pass|pwd|pw)"),
+    # "pass:" (which alone is as often a test result) on the line under "user:" ("user: dbadmin\npass: ...").
+    _p("PASSWORD", "pass_under_user",
+       r"(?m)^[ \t]*(?:user(?:name)?|login)[ \t]*[:=][ \t]*[^\s]{1,64}[ \t]*\r?\n[ \t]*(?:pass|pw)[ \t]*[:=][ \t]*"
+       + _PAIRED_VALUE, ("pass", "pw"), score=0.85, group=1, valid=_password_like, flags=re.I),
+    # Junos: "authentication plain-text-password-value "..."" (the encrypted form is "encrypted-password").
+    _p("PASSWORD", "junos_plain_text", r"\bplain-text-password-value[ \t]+" + _ARGUMENT, ("plain-text-password",),
+       score=0.85, group=-1, valid=_not_placeholder),
+    # Terraform: the default of a variable named like a password ('variable "db_password" { ... default = "..." }').
+    _p("PASSWORD", "terraform_variable_default",
+       r"\bvariable[ \t]+\"[\w\-]*(?:password|passwd|pwd|secret)[\w\-]*\"[ \t]*\{[^{}]{0,600}?\bdefault[ \t]*=[ \t]*"
+       r"\"([^\"\n]{4,100})\"", ("variable",), score=0.85, group=1, valid=_not_placeholder, flags=re.I),
+    # Typed into a field picked by a selector named like one: cy.get('input[name=password]').type('...'),
+    # driver.find_element(By.ID, "password").send_keys("...").
+    _p("PASSWORD", "typed_into_field",
+       r"(?:password|passwd|pwd)[\w\]=\-]{0,40}[\"']\]?\s*\)\s*\.(?:type|send_keys|sendKeys|setValue|fill)\(\s*[\"']"
+       r"([^\"'\n]{4,100})[\"']", ("pass", "pwd"), score=0.85, group=1, valid=_password_like, flags=re.I),
     _p("PASSWORD", "user_then_password",
        r"(?:[ \t]*[:=][ \t]*|[ \t]+)[^\s,;]{1,64}(?:[ \t]*[,;])?[ \t]+(?:and[ \t]+)?(?:password|passwd|pass|pwd|pw)"
        r"[ \t]+" + _PAIRED_VALUE,
@@ -682,6 +698,29 @@ def _cell_password(cell: str) -> bool:
             and (" " not in value or _password_like(value)))
 
 
+# A user name and a password with no key at all ("Para entrar al servidor usa appuser / O!-b0nRhHlVk5", "Test
+# accounts:\n- support: nagios / RtxG%NU.r5BQ)@4^Drey"): the password must be one by its make alone (10 or more
+# characters, all four of upper and lower case, digits and symbols, not a path or a version), and a word of logging
+# in must come in the 200 characters before it ("main / feature/ABC-1234" is git's, "Q3 / FY2024-25!" a report's).
+_SLASH_PAIR = re.compile(r"(?<![^\s(:,])[A-Za-z][\w.@+\-]{1,63}[ \t]+/[ \t]+([^\s\"'`]{10,100})(?![^\s\"'`])")
+_LOGIN_CONTEXT = re.compile(
+    r"credential|\bcreds\b|\blog[ -]?in|\bsign[ -]?in|\baccount|\buser|\bserver|\bservidor|\bhost|\bssh\b|\bvpn\b"
+    r"|\bwi-?fi\b|\bwlan\b|inlog|anmeld|\bzugang|\bacceso|\bentrar\b|\baccès|\bconnexion|\bacesso", re.I)
+_PATH_OR_VERSION = re.compile(r"[\w.\-]+(?:/[\w.\-]+)+|v?\d+(?:\.\d+)+[\w.\-]*")
+
+
+def _slash_pairs(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in _SLASH_PAIR.finditer(text):
+        value = m.group(1).rstrip(".,;:)")
+        if (len(value) >= 10 and all((any(c.isupper() for c in value), any(c.islower() for c in value),
+                                      any(c.isdigit() for c in value), any(not c.isalnum() for c in value)))
+                and not _PATH_OR_VERSION.fullmatch(value) and _LOGIN_CONTEXT.search(text, max(0, m.start() - 200),
+                                                                                   m.start(1))):
+            spans.append((m.start(1), m.start(1) + len(value)))
+    return spans
+
+
 # An AWS secret key has no prefix: a 40-character base64 token counts only near an access key id.
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 _AWS_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", re.ASCII)
@@ -729,6 +768,8 @@ class CredentialRecognizer(LocalRecognizer):
         if (not entities or "PASSWORD" in entities) and "\n" in text and any(h in lowered for h in _TABLE_HINTS):
             results += [self._result("PASSWORD", "password_column", s, e, 0.85)
                         for s, e in columns_of(text).cells_under(_password_header) if _cell_password(text[s:e])]
+        if (not entities or "PASSWORD" in entities) and " / " in text:
+            results += [self._result("PASSWORD", "name_slash_password", s, e, 0.8) for s, e in _slash_pairs(text)]
         if (not entities or "API_KEY" in entities) and ("AKIA" in text or "ASIA" in text) and (
                 ids := list(_AWS_ID.finditer(text))):
             starts = [i.start() for i in ids]

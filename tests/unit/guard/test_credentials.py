@@ -337,6 +337,41 @@ def test_pgpass_lines_login_pairs_and_passwords_that_look_like_operators(text: s
     assert ("PASSWORD", password) in found(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "password"),
+    [
+        ("user: dbadmin\npass: dCVb8X6n9(2", "dCVb8X6n9(2"),
+        ("Para entrar al servidor usa appuser / O!-b0nRhHlVk5 (contraseña nueva)", "O!-b0nRhHlVk5"),
+        ("Test accounts (staging):\n- customer: ana@vandelay.io / x8ryf)+03HzLk\n- agent: nagios / RtxG%NU.r5BQ)@4",
+         "RtxG%NU.r5BQ)@4"),
+        ("user confirmed credentials over the phone ( ubuntu / O773rsp1n4ch_8 ), escalating", "O773rsp1n4ch_8"),
+        ('variable "db_password" {\n  description = "Master password"\n  default     = "Qazwsx*3849"\n}',
+         "Qazwsx*3849"),
+        ('set system login user ops authentication plain-text-password-value "Ajax$2011"', "Ajax$2011"),
+        ('echo "db.staging.hooli.xyz:5432:*:webapp:November-96" >> ~/.pgpass', "November-96"),
+        ("cy.get('input[name=password]').type('6/PY~xhkWWfC/PQ7R')", "6/PY~xhkWWfC/PQ7R"),
+        ('driver.find_element(By.ID, "password").send_keys("Hx7!pq2Lm")', "Hx7!pq2Lm"),
+    ],
+)
+def test_passwords_after_a_user_line_a_bare_user_name_or_in_tool_configs(text: str, password: str) -> None:
+    assert ("PASSWORD", password) in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PASS: tests/test_login.py\nuser: bob\npass: yes",  # test output; "yes" is no password
+        "log in and compare main / feature/ABC-1234",  # a branch, not a password
+        "user guide for the server / v2.1.0-Beta",  # a version
+        "Revenue Q3 / FY2024-25! in the report",  # no word of logging in near it
+        "the accounts team / Finance-Ops",  # three kinds of character only
+        'variable "db_password" {\n  default = "<set-me>"\n}',
+    ],
+)
+def test_pairs_and_configs_without_a_password_are_not_flagged(text: str) -> None:
+    assert [f for f in found(text) if f[0] == "PASSWORD"] == []
+
+
 def test_a_user_name_and_password_pair_flags_the_password_not_the_user_name() -> None:
     assert found("username/password: jdoe / Xk29!pq") == [("PASSWORD", "Xk29!pq")]
 
@@ -464,7 +499,8 @@ def test_docker_config_auth_is_a_password() -> None:
      "login: a / ", "creds ", "user a password ", "user a ", "password==", "password: =x ", "login(", "connect('a', ",
      "auth=('a', ", "'password', ", "mongo -p ", "ldapsearch ", "htpasswd -b ", "net use ", "IDENTIFIED BY ",
      "SET PASSWORD ", "secret 0 ", "password ", "AUTH ", "the password of my ", "contraseña ", "a:b | chpasswd",
-     "smbclient ", "lftp -u a,", "Passwort ist "],
+     "smbclient ", "lftp -u a,", "Passwort ist ", "login a / Xk9!pQ2m#z ", "user: a\npass: ", "password').type(",
+     'variable "db_password" { default = '],
 )
 def test_crafted_repetitions_take_linear_time(piece: str) -> None:
     # 100,000 characters of one pattern's start: a pattern that reads to the end of the text from every start took
