@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 
 from services.guard.engine.columns import columns_of
+from services.guard.engine.normalize import WORD_PARTS
 
 SECRET_ENTITIES = ("API_KEY", "PRIVATE_KEY", "PASSWORD")
 
@@ -56,7 +57,6 @@ def _not_placeholder(token: str) -> bool:
                 or _CONSTANT.fullmatch(token) or (_DOTTED_NAME.fullmatch(token) and not _passphrase(token)))
 
 
-_WORD_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _SECRET_WORDS = frozenset({"password", "passwd", "secret", "pwd", "pass"})
 _KEYWORDS = frozenset({"await", "lambda", "yield", "new", "async", "function", "typeof", "not"})  # code, not a value
 # The documentation's own examples, known to everyone ("postgresql://scott:tiger@localhost/test", RabbitMQ's
@@ -68,7 +68,7 @@ _TEXTBOOK = frozenset({"tiger", "guest", "mypassword", "yourpassword", "mypass",
 def _names_a_secret(token: str) -> bool:
     """A name made of words, one of them a secret word: a mapping's or a schema's name ("challengePassword",
     "client_secret", "profile-username-password"), not its value."""
-    parts = _WORD_PARTS.findall(token)
+    parts = WORD_PARTS.findall(token)
     return (len(parts) >= 2 and all(c.isalpha() or c in "_-" for c in token)
             and any(p.lower() in _SECRET_WORDS for p in parts))
 

@@ -15,7 +15,7 @@ from libs.common.messages import Finding
 from services.guard.engine.config import GuardConfig
 from services.guard.engine.detector import INJECTION, Detection, ScreenItem, threshold_risk
 from services.guard.engine.memo import Memo
-from services.guard.engine.normalize import english_words
+from services.guard.engine.normalize import WORD_PARTS, english_words
 
 OPERATOR_ROLES = frozenset({"system", "developer"})
 
@@ -25,7 +25,6 @@ OPERATOR_ROLES = frozenset({"system", "developer"})
 # A run of 24 or more letters, digits, "_" and "-", with letters and digits, is masked unless its letters are mostly
 # words run together: "IgnoreAllPreviousInstructions2" is read as it is written.
 _TOKEN = re.compile(r"(?<![A-Za-z0-9_\-/+=])[A-Za-z0-9_\-]{24,}(?![A-Za-z0-9_\-/+=])")  # one pass: 0.25 ms/10k chars
-_LETTER_RUN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
 
 def mask_tokens(text: str) -> str:
@@ -41,7 +40,7 @@ def _masked(token: re.Match[str]) -> str:
 
 def _words(token: str) -> bool:
     letters = sum(c.isalpha() for c in token)
-    in_words = sum(len(run) for run in _LETTER_RUN.findall(token) if run.lower() in english_words())
+    in_words = sum(len(run) for run in WORD_PARTS.findall(token) if run.lower() in english_words())
     return in_words >= letters / 2
 
 

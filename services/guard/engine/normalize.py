@@ -82,6 +82,11 @@ def vocabulary_words() -> tuple[str, ...]:
     return tuple(w for w in vocab if w.isascii() and w.isalpha())
 
 
+# The words of an identifier or a token run together: "challengePassword" -> "challenge", "Password";
+# "HTTPClient2" -> "HTTP", "Client"; "IgnoreAllPrevious" -> "Ignore", "All", "Previous".
+WORD_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
 @functools.cache
 def english_words() -> frozenset[str]:
     """The vocabulary's words of four or more letters. Shorter ones are too often a Russian or Greek word folded
