@@ -195,7 +195,8 @@ generated managed handled checked verified ignored enabled disabled unset unknow
 often sometimes currently still also only just probably likely definitely very really quite actually being used
 needed stale rotated complex simple random unique private public secret confidential sensitive available shared
 case-sensitive must should will can cannot may might sorry please enter type leave not at be has have was is are
-yes no specified set given supplied provided passed entered read taken prompted sent
+yes no specified set given supplied provided passed entered read taken prompted sent below above attached enclosed
+following
 the a an this that of for to in on with by it its our their
 """.split())
 
@@ -479,13 +480,16 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
        code_check=True, key=_PW_WORDS_ANY_LANGUAGE),
     # The password given to a login or connection call after the user name: smtp.login("clara", "VI8Pei7^gZnBC9"),
     # DriverManager.getConnection(url, "admin", "indigo.nimbus.falcon7"), ssh.connect(host, 22, "ops", "..."),
-    # new NetworkCredential("alice", "..."), new Sequelize('db', 'user', '...', {...}).
+    # new NetworkCredential("alice", "..."), new Sequelize('db', 'user', '...', {...}), ftplib.FTP(host, "u", "..."),
+    # Net::FTP.open('host', 'u', '...').
     _p("PASSWORD", "login_call",
        r"\b(?:login|auth|authenticate|connect|getConnection|sign_?in|simple_bind(?:_s)?|ldap_bind|ftp_login"
        r"|NetworkCredential|PasswordAuthentication|BasicAuth|HTTPBasicAuth|SetBasicAuth|Sequelize"
-       r"|PDO)\(\s*(?:[^(),\n]{1,300},\s*){0,3}[\"'][^\"'\n]{1,64}[\"']\s*,\s*[\"']([^\"'\n]{4,100})[\"']\s*[,)]",
+       r"|PDO|FTP|FTP_TLS|Net::FTP\.(?:open|new))"
+       r"\(\s*(?:[^(),\n]{1,300},\s*){0,3}[\"'][^\"'\n]{1,64}[\"']\s*,\s*[\"']([^\"'\n]{4,100})[\"']\s*[,)]",
        ("login(", "auth(", "authenticate(", "connect(", "connection(", "signin(", "sign_in(", "simple_bind",
-        "ldap_bind(", "credential(", "authentication(", "sequelize(", "pdo("),
+        "ldap_bind(", "credential(", "authentication(", "sequelize(", "pdo(", "ftp(", "ftp_tls(", "ftp.open(",
+        "ftp.new("),
        score=0.85, group=1, valid=_password_like, flags=re.I),
     # ... third to mysqli (host, user, password, database): the password is the third argument, not the last pair.
     _p("PASSWORD", "mysqli_connect",
@@ -628,6 +632,28 @@ CREDENTIAL_PATTERNS: tuple[CredentialPattern, ...] = (
     _p("PASSWORD", "pass_under_user",
        r"(?m)^[ \t]*(?:user(?:name)?|login)[ \t]*[:=][ \t]*[^\s]{1,64}[ \t]*\r?\n[ \t]*(?:pass|pw)[ \t]*[:=][ \t]*"
        + _PAIRED_VALUE, ("pass", "pw"), score=0.85, group=1, valid=_password_like, flags=re.I),
+    # Written on the line after "password below:" ("... can be accessed with the password below:\n\n    ...").
+    _p("PASSWORD", "password_below",
+       r"\b(?:password|passwd|passphrase)[ \t]+(?:is[ \t]+)?(?:below|as follows)[ \t]*:?[ \t]*\r?\n(?:[ \t]*\r?\n)?"
+       r"[ \t]*[\"'`]?([^\s\"'`]{4,100})[\"'`]?[ \t]*$", ("below", "as follows"), score=0.85, group=1,
+       valid=_password_like, flags=re.I | re.M),
+    # Echoed into a command that reads it from standard input: echo "..." | docker login -u x --password-stdin,
+    # openconnect --passwd-on-stdin, passwd --stdin; echo -e "pw\npw" | passwd user (typed twice).
+    _p("PASSWORD", "echo_to_stdin",
+       r"\becho[ \t]+(?:-[neE]+[ \t]+)?(?:\"([^\"\n\\$]{4,100})(?:\\n[^\"\n]*)?\"|'([^'\n\\]{4,100})(?:\\n[^'\n]*)?')"
+       r"[ \t]*\|[ \t]*(?:sudo[ \t]+(?:-\S+[ \t]+)*)?(?:passwd\b|[^\n|;&]{0,200}?--?(?:password-stdin|passwd-on-stdin"
+       r"|password-from-stdin|stdin)\b)", ("echo",), score=0.85, group=-1, valid=_not_placeholder),
+    # ... and its second copy, typed again to confirm it, so that redaction leaves neither.
+    _p("PASSWORD", "echo_to_passwd_again",
+       r"\becho[ \t]+(?:-[neE]+[ \t]+)?[\"'][^\"'\n\\$]{4,100}\\n([^\"'\n\\]{4,100})(?:\\n)?[\"'][ \t]*\|[ \t]*"
+       r"(?:sudo[ \t]+(?:-\S+[ \t]+)*)?passwd\b", ("echo",), score=0.85, group=1, valid=_not_placeholder),
+    # Go's MySQL driver: "user:password@tcp(host:3306)/db" has no scheme for the connection-string pattern.
+    _p("PASSWORD", "go_mysql_dsn", r"\b[\w.\-]{1,64}:([^\s@\"'/]{4,100})@(?:tcp|unix)\(", ("@tcp(", "@unix("),
+       score=0.85, group=1, valid=_not_placeholder),
+    # Postfix's sasl_passwd: "[smtp.example.net]:587 user@example.net:password".
+    _p("PASSWORD", "sasl_passwd",
+       r"(?m)^[ \t]*\[[\w.\-]+\](?::\d{1,5})?[ \t]+[\w.+\-]+@[\w.\-]+:(\S{4,100})[ \t]*$", ("]",), score=0.85,
+       group=1, valid=_password_like),
     # Junos: "authentication plain-text-password-value "..."" (the encrypted form is "encrypted-password").
     _p("PASSWORD", "junos_plain_text", r"\bplain-text-password-value[ \t]+" + _ARGUMENT, ("plain-text-password",),
        score=0.85, group=-1, valid=_not_placeholder),
@@ -700,24 +726,34 @@ def _cell_password(cell: str) -> bool:
 
 # A user name and a password with no key at all ("Para entrar al servidor usa appuser / O!-b0nRhHlVk5", "Test
 # accounts:\n- support: nagios / RtxG%NU.r5BQ)@4^Drey"): the password must be one by its make alone (10 or more
-# characters, all four of upper and lower case, digits and symbols, not a path or a version), and a word of logging
-# in must come in the 200 characters before it ("main / feature/ABC-1234" is git's, "Q3 / FY2024-25!" a report's).
-_SLASH_PAIR = re.compile(r"(?<![^\s(:,])[A-Za-z][\w.@+\-]{1,63}[ \t]+/[ \t]+([^\s\"'`]{10,100})(?![^\s\"'`])")
+# characters, all four of upper and lower case, digits and symbols, not a path, a version or a model's name), and a
+# word of logging in must come in the 200 characters before it ("main / feature/ABC-1234" is git's, "Q3 /
+# FY2024-25!" a report's, "hosted vLLM / Qwen3-Reranker" a model's), unless the user is an account every such
+# system has (root, admin, sa, postgres...).
+_SLASH_PAIR = re.compile(r"(?<![^\s(:,])[`'\"]?([A-Za-z][\w.@+\-]{1,63})[`'\"]?[ \t]+/[ \t]+[`'\"]?"
+                         r"([^\s\"'`]{10,100})[`'\"]?(?![^\s\"'`])")
+# Accounts every such system has: "iDRAC still has root / ..." needs no other word of logging in.
+_WELL_KNOWN_USERS = frozenset({"root", "admin", "administrator", "sa", "postgres", "ubuntu", "ec2-user", "pi",
+                               "oracle", "sysadmin", "superuser"})
 _LOGIN_CONTEXT = re.compile(
-    r"credential|\bcreds\b|\blog[ -]?in|\bsign[ -]?in|\baccount|\buser|\bserver|\bservidor|\bhost|\bssh\b|\bvpn\b"
+    r"credential|\bcreds\b|\blog[ -]?in|\bsign[ -]?in|\baccount|\buser|\bserver|\bservidor|\bhosts?\b|\bssh\b|\bvpn\b"
     r"|\bwi-?fi\b|\bwlan\b|inlog|anmeld|\bzugang|\bacceso|\bentrar\b|\baccès|\bconnexion|\bacesso", re.I)
 _PATH_OR_VERSION = re.compile(r"[\w.\-]+(?:/[\w.\-]+)+|v?\d+(?:\.\d+)+[\w.\-]*")
+# A name and version joined by "-", "_" or ".": "Qwen3-Reranker", "Llama-3.1-8B-Instruct", "GPT-4o-mini".
+_NAME_PART = re.compile(r"[A-Z]*[a-z]*\d*[A-Za-z]?")
 
 
 def _slash_pairs(text: str) -> list[tuple[int, int]]:
     spans = []
     for m in _SLASH_PAIR.finditer(text):
-        value = m.group(1).rstrip(".,;:)")
+        value = m.group(2).rstrip(".,;:)")
         if (len(value) >= 10 and all((any(c.isupper() for c in value), any(c.islower() for c in value),
                                       any(c.isdigit() for c in value), any(not c.isalnum() for c in value)))
-                and not _PATH_OR_VERSION.fullmatch(value) and _LOGIN_CONTEXT.search(text, max(0, m.start() - 200),
-                                                                                   m.start(1))):
-            spans.append((m.start(1), m.start(1) + len(value)))
+                and not _PATH_OR_VERSION.fullmatch(value)
+                and not all(_NAME_PART.fullmatch(part) for part in re.split(r"[-_.]", value))
+                and (m.group(1).lower() in _WELL_KNOWN_USERS
+                     or _LOGIN_CONTEXT.search(text, max(0, m.start() - 200), m.start(2)))):
+            spans.append((m.start(2), m.start(2) + len(value)))
     return spans
 
 

@@ -351,10 +351,27 @@ def test_pgpass_lines_login_pairs_and_passwords_that_look_like_operators(text: s
         ('echo "db.staging.hooli.xyz:5432:*:webapp:November-96" >> ~/.pgpass', "November-96"),
         ("cy.get('input[name=password]').type('6/PY~xhkWWfC/PQ7R')", "6/PY~xhkWWfC/PQ7R"),
         ('driver.find_element(By.ID, "password").send_keys("Hx7!pq2Lm")', "Hx7!pq2Lm"),
+        ("iDRAC on bmc-04 still has root / 6@.Du4E4q#A(M^ - someone should change that", "6@.Du4E4q#A(M^"),
+        ("3. Log into the admin panel with `admin` / `FKk4%ZwSEw7E??SH2`", "FKk4%ZwSEw7E??SH2"),
+        ("The mailbox can now be accessed with the password below:\n\n    iLoveGinger04@\n\nDo not forward.",
+         "iLoveGinger04@"),
+        ("echo 'Dragon Kettle 8862#' | sudo openconnect --user=web --passwd-on-stdin vpn.globex.net",
+         "Dragon Kettle 8862#"),
+        ('echo -e "potato-silver-orchid-3728\\npotato-silver-orchid-3728" | passwd app', "potato-silver-orchid-3728"),
+        ('echo "Xk9!pQ2m#z" | docker login -u ci --password-stdin registry.example.com', "Xk9!pQ2m#z"),
+        ('sql.Open("mysql", "reporting:meadow-lobster-8088#@tcp(db:3306)/billing")', "meadow-lobster-8088#"),
+        ("# /etc/postfix/sasl_passwd\n[smtp.globex.net]:587 greta@globex.net:Poiuyt@3036\n", "Poiuyt@3036"),
+        ("Net::FTP.open('files.globex.net', 'webapp', 'H6VM%J6-W6eOdjIrof') do |ftp|", "H6VM%J6-W6eOdjIrof"),
+        ("ftp = FTP('ftp.example.net', 'anna', 'Qm4!zR8tW2')", "Qm4!zR8tW2"),
     ],
 )
 def test_passwords_after_a_user_line_a_bare_user_name_or_in_tool_configs(text: str, password: str) -> None:
     assert ("PASSWORD", password) in found(text)
+
+
+def test_a_password_echoed_twice_into_passwd_is_found_twice() -> None:
+    text = 'echo -e "potato-silver-orchid-3728\\npotato-silver-orchid-3728" | sudo passwd app'
+    assert [v for k, v in found(text) if k == "PASSWORD"] == ["potato-silver-orchid-3728"] * 2
 
 
 @pytest.mark.parametrize(
@@ -366,6 +383,13 @@ def test_passwords_after_a_user_line_a_bare_user_name_or_in_tool_configs(text: s
         "Revenue Q3 / FY2024-25! in the report",  # no word of logging in near it
         "the accounts team / Finance-Ops",  # three kinds of character only
         'variable "db_password" {\n  default = "<set-me>"\n}',
+        'echo "$CI_REGISTRY_PASSWORD" | docker login -u ci --password-stdin',  # a variable, not its value
+        "echo 'Dragon Kettle 8862#' | tee notes.txt",  # not read as a password by anything
+        'dsn := fmt.Sprintf("%s:%s@tcp(%s)/%s", user, pass, host, db)',
+        "The password is below:\nReset it via the portal first.",
+        "root / v2.1.0-Beta",  # a version after a well-known user name
+        "rerankers (e.g. hosted vLLM / Qwen3-Reranker) fold it into the prompt",  # a model's name
+        "admin / Llama-3.1-8B-Instruct",
     ],
 )
 def test_pairs_and_configs_without_a_password_are_not_flagged(text: str) -> None:
@@ -500,7 +524,8 @@ def test_docker_config_auth_is_a_password() -> None:
      "auth=('a', ", "'password', ", "mongo -p ", "ldapsearch ", "htpasswd -b ", "net use ", "IDENTIFIED BY ",
      "SET PASSWORD ", "secret 0 ", "password ", "AUTH ", "the password of my ", "contraseña ", "a:b | chpasswd",
      "smbclient ", "lftp -u a,", "Passwort ist ", "login a / Xk9!pQ2m#z ", "user: a\npass: ", "password').type(",
-     'variable "db_password" { default = '],
+     'variable "db_password" { default = ', "password below:\n", "echo 'abcd' | ", "a:bcde@tcp(", "[a]:1 b@c:",
+     "root / "],
 )
 def test_crafted_repetitions_take_linear_time(piece: str) -> None:
     # 100,000 characters of one pattern's start: a pattern that reads to the end of the text from every start took
