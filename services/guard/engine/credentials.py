@@ -232,14 +232,19 @@ def _camel_words(token: str) -> bool:
     return bool(_CAMEL_WORDS.fullmatch(token)) and all(set(run) & set("aeiouy") for run in _LOWER_RUN.findall(token))
 
 
+def _char_kinds(token: str) -> tuple[bool, bool, bool, bool]:
+    """Whether the token has upper-case letters, lower-case letters, digits and symbols."""
+    return (any(c.isupper() for c in token), any(c.islower() for c in token), any(c.isdigit() for c in token),
+            any(not c.isalnum() for c in token))
+
+
 def _password_like(token: str) -> bool:
     """A value that only its place says is a password (a .pgpass line, "login: admin / Hunter2024!"), where a word
     or a name sits as often: three of upper case, lower case, digits and symbols ("Hunter2024!", "p@ssw0rd") or
     generated-looking ("admin123", "aijrvvYxTfvX": 2.6% of random 12-letter-or-digit values have no digit and few
     case changes); not a word ("dashboard", "MyAccount"), a placeholder or a file name."""
     core = token.rstrip(".,;:!?)")  # sentence punctuation after a word does not make it a password
-    classes = (any(c.isupper() for c in core), any(c.islower() for c in core), any(c.isdigit() for c in core),
-               any(not c.isalnum() for c in core))
+    classes = _char_kinds(core)
     mixed_case = classes[0] and classes[1] and len(core) >= 8 and not _camel_words(core)
     return (_not_placeholder(token)
             and (sum(classes) >= 3 or mixed_case or _random_looking(token) or _passphrase(token))
@@ -747,8 +752,7 @@ def _slash_pairs(text: str) -> list[tuple[int, int]]:
     spans = []
     for m in _SLASH_PAIR.finditer(text):
         value = m.group(2).rstrip(".,;:)")
-        if (len(value) >= 10 and all((any(c.isupper() for c in value), any(c.islower() for c in value),
-                                      any(c.isdigit() for c in value), any(not c.isalnum() for c in value)))
+        if (len(value) >= 10 and all(_char_kinds(value))
                 and not _PATH_OR_VERSION.fullmatch(value)
                 and not all(_NAME_PART.fullmatch(part) for part in re.split(r"[-_.]", value))
                 and (m.group(1).lower() in _WELL_KNOWN_USERS
