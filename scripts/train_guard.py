@@ -88,7 +88,7 @@ def parse() -> argparse.Namespace:
                         "request (attacks) and N around a harmless one (benign) to the synthetic rows; 0 for the "
                         "shipped model")
     p.add_argument("--hard-negatives", action="store_true",
-                   help="add the 330 written hard negatives of data/guard/injection_hard_negatives_dev.jsonl (benign "
+                   help="add the 308 written hard negatives of data/guard/injection_hard_negatives_dev.jsonl (benign "
                         "firm instructions, security talk, code with trigger words...); off for the shipped model")
     p.add_argument("--planted-tasks", type=int, default=0,
                    help="add N documents carrying a request not about them, and 2N controls (documents alone, "
